@@ -1,0 +1,92 @@
+"""Answers: ranked verbatim passages with citations, the best sentence highlighted, or an
+honest abstention when the agreement does not address the question."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from assistant.lexical import tokens
+
+# Below both bars the question is taken as not addressed (calibrated on on- and off-topic
+# questions: see tests/test_answer.py and the README's evaluation section).
+ABSTAIN_DENSE = 0.30
+ABSTAIN_LEXICAL_SHARE = 0.5
+_SENTENCE_END = re.compile(r"(?<=[.;!?])\s+(?=[A-Z(“\"'])")
+NOT_ADDRESSED = ("The agreement does not appear to address this question. "
+                 "The nearest clauses are shown for reference.")
+
+
+@dataclass(frozen=True)
+class QuotedPassage:
+    """One ranked passage as shown to users; ``text`` and ``highlight`` are verbatim spans."""
+
+    rank: int
+    doc: str
+    title: str
+    section: tuple[str, ...]
+    number: str | None
+    citation: str
+    text: str
+    highlight: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer to one question: ``answer`` quotes the best sentence with its citation."""
+
+    question: str
+    abstained: bool
+    answer: str
+    passages: tuple[QuotedPassage, ...]
+
+    def to_dict(self) -> dict:
+        """The JSON contract: exactly these fields, ``section`` as a list."""
+        out = asdict(self)
+        out["passages"] = [{**p, "section": list(p["section"])} for p in out["passages"]]
+        return out
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) spans of the sentences in ``text`` (semicolon-separated clauses count)."""
+    spans, start = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(text)))
+    return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+def highlight_span(text: str, question_tokens: set[str], sentence_scores: list[float] | None
+                   = None) -> tuple[int, int]:
+    """The one or two adjacent sentences of ``text`` that best answer; offsets into ``text``.
+
+    Scores each sentence by its dense similarity when given, plus the share of question words it
+    contains; a very short best sentence is joined with its neighbour.
+    """
+    spans = sentences(text)
+    if len(spans) == 1:
+        return spans[0]
+    scores = []
+    for i, (s, e) in enumerate(spans):
+        words = set(tokens(text[s:e]))
+        overlap = len(words & question_tokens) / (len(question_tokens) or 1)
+        dense = sentence_scores[i] if sentence_scores else 0.0
+        scores.append(dense + overlap)
+    best = int(np.argmax(scores))
+    s, e = spans[best]
+    if e - s < 80 and best + 1 < len(spans):
+        e = spans[best + 1][1]
+    return s, e
+
+
+def should_abstain(top_dense: float, question: str, top_text: str) -> bool:
+    """Abstain when neither meaning nor words connect the question to the best passage."""
+    asked = set(tokens(question))
+    shared = len(asked & set(tokens(top_text))) / (len(asked) or 1)
+    return top_dense < ABSTAIN_DENSE and shared < ABSTAIN_LEXICAL_SHARE

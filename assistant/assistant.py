@@ -1,0 +1,102 @@
+"""The facade the CLI, the app and Python users call: open an index, ask questions."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from assistant.answer import NOT_ADDRESSED, Answer, QuotedPassage, highlight_span, sentences
+from assistant.answer import should_abstain
+from assistant.citations import citation
+from assistant.embedding import Embedder, load_embedder
+from assistant.errors import QuestionError, UnknownDocumentError
+from assistant.index import Snapshot, build, load
+from assistant.lexical import tokens
+from assistant.retrieve import Hit, Retriever
+from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Assistant:
+    """Question answering over one built index.
+
+    >>> bot = Assistant.open(corpus="corpus", index="index")  # doctest: +SKIP
+    >>> bot.ask("What is GSOIA?", k=3).passages[0].citation  # doctest: +SKIP
+    'Canada-Ukraine Agreement, Part IV, C, para. 2'
+    """
+
+    def __init__(self, snapshot: Snapshot, embedder: Embedder, settings: Settings):
+        self.snapshot = snapshot
+        self.embedder = embedder
+        self.settings = settings
+        self.retriever = Retriever(snapshot, embedder)
+
+    @classmethod
+    def open(cls, corpus: str | Path | None = None, index: str | Path | None = None,
+             model: str | None = None, embedder: Embedder | None = None,
+             settings: Settings | None = None, report: Callable[[str], None] = log.info,
+             ) -> Assistant:
+        """Load the index for ``corpus``, building it first when missing or stale."""
+        settings = (settings or Settings.from_env()).with_(
+            corpus=Path(corpus) if corpus else None, index=Path(index) if index else None,
+            model=model)
+        embedder = embedder or load_embedder(settings.model)
+        build(settings.corpus, settings.index, embedder, report=report)
+        return cls(load(settings.index, embedder), embedder, settings)
+
+    @property
+    def documents(self):
+        return self.snapshot.documents
+
+    def check_question(self, question: object) -> str:
+        """The question stripped, or a :class:`QuestionError` saying what is wrong with it."""
+        if not isinstance(question, str) or not question.strip():
+            raise QuestionError("Please type a question (it was empty).")
+        question = " ".join(question.split())
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            raise QuestionError(f"The question has {len(question)} characters; the limit is "
+                                f"{limit}. Please shorten it.")
+        return question
+
+    def ask(self, question: str, k: int | None = None, doc: str | None = None) -> Answer:
+        """Answer with the ``k`` best passages, quoted verbatim with citations."""
+        question = self.check_question(question)
+        if doc and doc not in self.documents:
+            raise UnknownDocumentError(f"No document '{doc}' in the index. Known: "
+                                       f"{', '.join(sorted(self.documents))}.")
+        k = k or self.settings.k
+        hits = self.retriever.search(question, k=k, docs=self.retriever.scope(question, doc))
+        return self._answer(question, hits)
+
+    def _answer(self, question: str, hits: list[Hit]) -> Answer:
+        asked = set(tokens(self.retriever.expand(question)))
+        quoted = tuple(self._quote(rank, hit, asked, question) for rank, hit in
+                       enumerate(hits, start=1))
+        if not hits:
+            return Answer(question, True, NOT_ADDRESSED, ())
+        top = max(hits, key=lambda h: h.dense)
+        abstained = should_abstain(top.dense, question, top.passage.text)
+        best = quoted[0]
+        text = NOT_ADDRESSED if abstained else f"“{best.highlight}” ({best.citation})"
+        return Answer(question, abstained, text, quoted)
+
+    def _quote(self, rank: int, hit: Hit, asked: set[str], question: str) -> QuotedPassage:
+        p = hit.passage
+        document = self.documents[p.doc]
+        spans = sentences(p.text)
+        sentence_scores = None
+        if len(spans) > 1 and rank <= 3:
+            q = self.retriever.embed(self.retriever.expand(question))
+            vectors = self.embedder.encode([p.text[s:e] for s, e in spans])
+            sentence_scores = (vectors @ q).tolist()
+        s, e = highlight_span(p.text, asked, sentence_scores)
+        highlight = p.text[s:e]
+        if document.text[p.start + s : p.start + e] != highlight or \
+                document.text[p.start : p.end] != p.text:
+            raise AssertionError(f"non-verbatim quote for passage {p.id}")  # a bug, never input
+        return QuotedPassage(rank, p.doc, document.info.title, p.section, p.number,
+                             citation(document.info, p), p.text, highlight, p.start, p.end,
+                             round(hit.score, 6))

@@ -1,0 +1,47 @@
+"""Citation strings as staff write them in briefing notes: "Canada-Ukraine Agreement, Part II, para. 3"."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.metadata import DocumentInfo
+from assistant.structure import Passage
+
+_LABELLED = re.compile(
+    r"^(Part|Article|Chapter|Section|Paragraph|Частина|Стаття|Розділ)\s+([IVXLC]+|\d+|[A-Z])\b",
+    re.IGNORECASE,
+)
+_NUMBERED = re.compile(r"^([IVXLC]+|[A-Z]|\d{1,2}|[a-z])[.):]?(?:\s|$)")
+
+
+def document_name(info: DocumentInfo) -> str:
+    """'Canada-Ukraine Agreement' for Canada's; the language-neutral name for any partner."""
+    return f"{info.partners[0]}-Ukraine Agreement" if info.partners else info.title
+
+
+def section_label(heading: str) -> str:
+    """'Part II' for 'Part II. Consultation ...', 'A' for 'A. Defence ...', else the heading."""
+    match = _LABELLED.match(heading)
+    if match:
+        return f"{match.group(1).title()} {match.group(2).upper()}"
+    match = _NUMBERED.match(heading)
+    if match:
+        return match.group(1)
+    return heading
+
+
+def citation(info: DocumentInfo, passage: Passage) -> str:
+    """The full citation of a passage.
+
+    >>> # Canada's GSOIA clause: "Canada-Ukraine Agreement, Part IV, C, para. 2"
+    """
+    parts = [document_name(info)]
+    if passage.kind == "title":
+        parts.append("title")
+    elif passage.kind == "signature":
+        parts.append("signature block")
+    else:
+        parts.extend(section_label(s) for s in passage.section)
+        if passage.number:
+            parts.append(f"para. {passage.number}")
+    return ", ".join(parts)

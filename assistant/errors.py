@@ -1,0 +1,37 @@
+"""Errors the library raises for expected failures; the CLI prints them as one line.
+
+    AssistantError
+    ├── CorpusError            a corpus file or folder cannot be used
+    ├── IndexNotBuiltError     no index where one was expected
+    ├── IndexMismatchError     the index was built with another model or format
+    ├── QuestionError          an empty, oversized or otherwise unusable question
+    └── UnknownDocumentError   a document id that is not in the index
+
+Every message says what happened, quotes the value, and says what to do next.
+"""
+
+from __future__ import annotations
+
+
+class AssistantError(Exception):
+    """Base class of every error the assistant raises on purpose."""
+
+
+class CorpusError(AssistantError):
+    """A corpus file or folder cannot be read."""
+
+
+class IndexNotBuiltError(AssistantError):
+    """There is no usable index at the given location."""
+
+
+class IndexMismatchError(AssistantError):
+    """The index on disk was built with different settings (model, format)."""
+
+
+class QuestionError(AssistantError):
+    """The question cannot be answered as given (empty, too long)."""
+
+
+class UnknownDocumentError(AssistantError):
+    """A document id that the index does not hold."""

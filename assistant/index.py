@@ -1,0 +1,253 @@
+"""The on-disk index: build into a new folder, verify, then switch a pointer atomically.
+
+Layout::
+
+    index/CURRENT                 name of the build being served (replaced atomically)
+    index/builds/<name>/manifest.json
+                       /documents.jsonl   metadata and canonical text, one document a line
+                       /passages.jsonl    one passage a line, offsets into its document's text
+                       /vectors.faiss     FAISS flat inner-product index, one row per passage
+
+A crash mid-build leaves CURRENT pointing at the previous build. No pickle anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant import __version__
+from assistant.documents import Document, corpus_files, read_corpus, sha256_of
+from assistant.embedding import Embedder
+from assistant.errors import IndexMismatchError, IndexNotBuiltError
+from assistant.metadata import DocumentInfo
+from assistant.structure import Passage
+from assistant.vectors import VectorStore
+
+log = logging.getLogger(__name__)
+FORMAT_VERSION = 1
+
+
+def _builder_version() -> str:
+    """The package version plus a hash of the code that shapes an index (readers, structure,
+    metadata, this module), so any change to parsing or embedded text triggers a rebuild."""
+    import hashlib
+
+    here = Path(__file__).resolve().parent
+    sources = sorted([*here.glob("readers/*.py"), here / "structure.py", here / "metadata.py",
+                      here / "documents.py", here / "index.py"])
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:12]
+    return f"{__version__}+{digest}"
+
+
+BUILDER_VERSION = _builder_version()
+KEEP_BUILDS = 2
+
+Report = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One immutable, loaded build: what every query reads."""
+
+    path: Path
+    manifest: dict
+    documents: dict[str, Document]
+    passages: tuple[Passage, ...]
+    vectors: VectorStore
+
+
+def embedding_text(passage: Passage) -> str:
+    """What we embed: the passage, then its heading and lead-in for context (the quote stays
+    the bare passage). The passage comes first so that truncation never cuts it."""
+    parts = [passage.text]
+    if passage.section:
+        parts.append(passage.section[-1])
+    if passage.context:
+        parts.append(passage.context[:400])
+    return " | ".join(parts)
+
+
+def current_build(index_dir: Path) -> Path | None:
+    pointer = index_dir / "CURRENT"
+    if not pointer.is_file():
+        return None
+    build = index_dir / "builds" / pointer.read_text().strip()
+    return build if (build / "manifest.json").is_file() else None
+
+
+def staleness(corpus: Path, index_dir: Path, embedder: Embedder) -> str | None:
+    """Why the index must be (re)built, or None when it is current."""
+    build = current_build(index_dir)
+    if build is None:
+        return f"no index in '{index_dir}'"
+    manifest = json.loads((build / "manifest.json").read_text())
+    if manifest.get("format_version") != FORMAT_VERSION:
+        return "index format changed"
+    if manifest.get("builder_version") != BUILDER_VERSION:
+        return "builder version changed"
+    if (manifest["model"]["id"], manifest["model"]["fingerprint"]) != (
+        embedder.model_id, embedder.fingerprint()):
+        return f"index was built with model '{manifest['model']['id']}'"
+    hashes = {p.name: sha256_of(p) for p in corpus_files(corpus)}
+    if hashes != manifest["files"]:
+        return "corpus files changed"
+    return None
+
+
+def build(corpus: Path, index_dir: Path, embedder: Embedder, report: Report = log.info,
+          force: bool = False) -> Path:
+    """Build the index unless it is current; return the build folder being served."""
+    reason = "forced" if force else staleness(corpus, index_dir, embedder)
+    if reason is None:
+        report("Index is up to date.")
+        return current_build(index_dir)
+    report(f"Building index ({reason}) ...")
+    started = time.time()
+    documents = read_corpus(corpus, warn=report)
+    passages = [p for d in documents for p in d.passages]
+    vectors = _vectors_for(documents, passages, index_dir, embedder, report)
+    name = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
+    tmp = index_dir / "builds" / f".{name}.tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "builder_version": BUILDER_VERSION,
+        "model": {"id": embedder.model_id, "fingerprint": embedder.fingerprint(),
+                  "dimension": int(vectors.shape[1])},
+        "files": {d.file: d.sha256 for d in documents},
+        "skipped": sorted({p.name for p in corpus_files(corpus)} - {d.file for d in documents}),
+        "documents": len(documents),
+        "passages": len(passages),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    # Hash skipped files too, so an unchanged broken file does not trigger endless rebuilds.
+    manifest["files"].update({n: sha256_of(corpus_files(corpus)[0].parent / n)
+                              for n in manifest["skipped"]} if corpus.is_dir() else {})
+    _write_build(tmp, manifest, documents, passages, vectors)
+    final = tmp.parent / name
+    os.replace(tmp, final)
+    _switch(index_dir, name)
+    _prune(index_dir, keep=name)
+    report(f"Indexed {len(passages)} passages from {len(documents)} documents "
+           f"in {time.time() - started:.1f}s.")
+    return final
+
+
+def _vectors_for(documents: list[Document], passages: list[Passage], index_dir: Path,
+                 embedder: Embedder, report: Report) -> np.ndarray:
+    """Embed passages, reusing vectors of unchanged files from the current build."""
+    reuse = _reusable(index_dir, embedder)
+    texts = [embedding_text(p) for p in passages]
+    rows: list[np.ndarray | None] = [reuse.get((d.sha256, t)) for d in documents
+                                     for t in (embedding_text(p) for p in d.passages)]
+    todo = [i for i, r in enumerate(rows) if r is None]
+    if todo:
+        report(f"Embedding {len(todo)} passages ({len(passages) - len(todo)} reused) ...")
+
+        def progress(done: int, total: int) -> None:
+            report(f"  embedded {done}/{total}")
+
+        fresh = embedder.encode([texts[i] for i in todo], progress=progress)
+        for i, vector in zip(todo, fresh, strict=True):
+            rows[i] = vector
+    if not rows:
+        return np.zeros((0, embedder.dimension), dtype=np.float32)
+    return np.vstack(rows).astype(np.float32)
+
+
+def _reusable(index_dir: Path, embedder: Embedder) -> dict[tuple[str, str], np.ndarray]:
+    build = current_build(index_dir)
+    if build is None:
+        return {}
+    try:
+        snapshot = load(index_dir, embedder)
+    except (IndexMismatchError, IndexNotBuiltError, ValueError, KeyError, OSError):
+        return {}
+    sha = {d.id: d.sha256 for d in snapshot.documents.values()}
+    vectors = snapshot.vectors.vectors()
+    return {(sha[p.doc], embedding_text(p)): vectors[i] for i, p in enumerate(snapshot.passages)}
+
+
+def _write_build(folder: Path, manifest: dict, documents: list[Document],
+                 passages: list[Passage], vectors: np.ndarray) -> None:
+    with (folder / "documents.jsonl").open("w", encoding="utf-8") as out:
+        for d in documents:
+            row = {"info": asdict(d.info), "file": d.file, "sha256": d.sha256, "text": d.text}
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    with (folder / "passages.jsonl").open("w", encoding="utf-8") as out:
+        for p in passages:
+            out.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
+    VectorStore(vectors).save(folder / "vectors.faiss")
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1))
+    for file in folder.iterdir():  # durable before the pointer moves
+        with file.open("rb") as handle:
+            os.fsync(handle.fileno())
+
+
+def _switch(index_dir: Path, name: str) -> None:
+    tmp = index_dir / f".CURRENT.{os.getpid()}"
+    tmp.write_text(name)
+    with tmp.open("rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, index_dir / "CURRENT")
+
+
+def _prune(index_dir: Path, keep: str) -> None:
+    builds = sorted((p for p in (index_dir / "builds").iterdir() if p.is_dir()),
+                    key=lambda p: p.stat().st_mtime)
+    for old in builds[:-KEEP_BUILDS]:
+        if old.name != keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def load(index_dir: Path, embedder: Embedder) -> Snapshot:
+    """Load the current build, checking its manifest against the embedder."""
+    build = current_build(index_dir)
+    if build is None:
+        raise IndexNotBuiltError(f"No index in '{index_dir}'. Run: python -m assistant build")
+    manifest = json.loads((build / "manifest.json").read_text())
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexMismatchError(f"Index in '{index_dir}' has format "
+                                 f"{manifest.get('format_version')}, this version reads "
+                                 f"{FORMAT_VERSION}. Run: python -m assistant build")
+    model = manifest["model"]
+    if (model["id"], model["fingerprint"]) != (embedder.model_id, embedder.fingerprint()):
+        raise IndexMismatchError(
+            f"Index in '{index_dir}' was built with model '{model['id']}' "
+            f"({model['fingerprint']}), but the model setting is '{embedder.model_id}' "
+            f"({embedder.fingerprint()}). Run: python -m assistant build  (or set "
+            "ASSISTANT_MODEL back)")
+    documents = {}
+    for line in (build / "documents.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        info = DocumentInfo(**{**row["info"], "partners": tuple(row["info"]["partners"])})
+        documents[info.doc] = (info, row)
+    passages = tuple(
+        Passage(**{**row, "section": tuple(row["section"])})
+        for row in map(json.loads, (build / "passages.jsonl").read_text("utf-8").splitlines())
+    )
+    by_doc: dict[str, list[Passage]] = {}
+    for p in passages:
+        by_doc.setdefault(p.doc, []).append(p)
+    docs = {
+        doc: Document(info, row["file"], row["sha256"], row["text"], tuple(by_doc.get(doc, ())))
+        for doc, (info, row) in documents.items()
+    }
+    for p in passages:
+        if docs[p.doc].text[p.start : p.end] != p.text:
+            raise IndexMismatchError(f"Index in '{index_dir}' is damaged: passage {p.id} does "
+                                     "not match its document. Run: python -m assistant build")
+    vectors = VectorStore.load(build / "vectors.faiss", model["dimension"])
+    if len(vectors) != len(passages):
+        raise IndexMismatchError(f"Index in '{index_dir}' is damaged ({len(vectors)} vectors, "
+                                 f"{len(passages)} passages). Run: python -m assistant build")
+    return Snapshot(build, manifest, docs, passages, vectors)

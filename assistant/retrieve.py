@@ -1,0 +1,112 @@
+"""Hybrid retrieval: dense (sentence embeddings) and lexical (BM25) rankings fused by reciprocal
+rank, over passages scoped to the documents the question is about."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.embedding import Embedder
+from assistant.glossary import Term, acronym_expansion, find_terms, paraphrase_expansion
+from assistant.index import Snapshot
+from assistant.lexical import BM25, tokens
+from assistant.scope import named_documents
+from assistant.structure import Passage
+
+RRF_K = 60
+LEXICAL_WEIGHT = 1.0
+DENSE_WEIGHT = 1.0
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A passage with its fused score and the two signals behind it."""
+
+    passage: Passage
+    score: float
+    dense: float  # cosine similarity of question and passage
+    lexical: float  # BM25 score with the expanded question
+
+
+def lexical_text(passage: Passage) -> str:
+    """Words BM25 sees: the passage plus its heading (the lead-in is left to the dense side,
+    where it adds meaning without drowning the item's own words)."""
+    heading = passage.section[-1] if passage.section else ""
+    return f"{passage.text} {heading}"
+
+
+def fuse(rankings: list[list[int]], weights: list[float], k: int = RRF_K) -> dict[int, float]:
+    """Reciprocal rank fusion: ``sum(w / (k + rank))`` over the rankings (rank from 1).
+
+    >>> fuse([[3, 1], [1, 2]], [1.0, 1.0], k=0)
+    {3: 1.0, 1: 1.5, 2: 0.5}
+    """
+    scores: dict[int, float] = {}
+    for ranking, weight in zip(rankings, weights, strict=True):
+        for rank, row in enumerate(ranking, start=1):
+            scores[row] = scores.get(row, 0.0) + weight / (k + rank)
+    return scores
+
+
+class Retriever:
+    """Searches one snapshot; safe to share between threads (the query cache is locked)."""
+
+    def __init__(self, snapshot: Snapshot, embedder: Embedder, cache_size: int = 256):
+        self.snapshot = snapshot
+        self.embedder = embedder
+        self.passages = snapshot.passages
+        self._bm25 = BM25([tokens(lexical_text(p)) for p in self.passages])
+        self.terms: list[Term] = [t for p in self.passages
+                                  for t in find_terms(p.doc, p.ordinal, p.text)]
+        self._expansions = {t.term: t.expansion for t in self.terms}
+        self._rows_by_doc: dict[str, np.ndarray] = {}
+        for row, p in enumerate(self.passages):
+            self._rows_by_doc.setdefault(p.doc, []).append(row)
+        self._rows_by_doc = {d: np.array(r) for d, r in self._rows_by_doc.items()}
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    def scope(self, question: str, doc: str | None = None) -> list[str]:
+        """The documents to search: the one asked for, those the question names, or all."""
+        if doc:
+            return [doc]
+        infos = [d.info for d in self.snapshot.documents.values()]
+        named = named_documents(question, infos)
+        return named or [i.doc for i in infos]
+
+    def expand(self, question: str) -> str:
+        extra = " ".join(filter(None, [acronym_expansion(question, self._expansions),
+                                       paraphrase_expansion(question)]))
+        return f"{question} {extra}".strip()
+
+    def embed(self, text: str) -> np.ndarray:
+        with self._lock:
+            if text in self._cache:
+                self._cache.move_to_end(text)
+                return self._cache[text]
+        vector = self.embedder.encode([text])[0]
+        with self._lock:
+            self._cache[text] = vector
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return vector
+
+    def search(self, question: str, k: int = 5, docs: list[str] | None = None) -> list[Hit]:
+        """The top ``k`` passages for the question within ``docs`` (all when None)."""
+        expanded = self.expand(question)
+        dense = self.snapshot.vectors.scores(self.embed(expanded))
+        lexical = self._bm25.scores(tokens(expanded))
+        rows = (np.concatenate([self._rows_by_doc[d] for d in docs if d in self._rows_by_doc])
+                if docs else np.arange(len(self.passages)))
+        if not len(rows):
+            return []
+        by_dense = rows[np.argsort(-dense[rows], kind="stable")].tolist()
+        lexical_rows = rows[lexical[rows] > 0]
+        by_lexical = lexical_rows[np.argsort(-lexical[lexical_rows], kind="stable")].tolist()
+        fused = fuse([by_dense, by_lexical], [DENSE_WEIGHT, LEXICAL_WEIGHT])
+        best = sorted(fused, key=lambda r: (-fused[r], r))[:k]
+        return [Hit(self.passages[r], fused[r], float(dense[r]), float(lexical[r])) for r in best]

@@ -1,0 +1,63 @@
+"""Every setting in one typed table, each with help text and an ``ASSISTANT_*`` variable.
+
+The README documents each row (a test checks that it does). Command-line options override the
+environment, which overrides the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    env: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("corpus", "ASSISTANT_CORPUS", "corpus",
+            "Folder (or single file) of agreement texts: .txt .md .docx .pdf .html."),
+    Setting("index", "ASSISTANT_INDEX", "index", "Folder that holds the built index."),
+    Setting("model", "ASSISTANT_MODEL", DEFAULT_MODEL,
+            "Sentence-transformers model: the bundled default, or a local model folder."),
+    Setting("k", "ASSISTANT_K", "5", "How many passages an answer quotes."),
+    Setting("max_question_chars", "ASSISTANT_MAX_QUESTION_CHARS", "1000",
+            "Longer questions are refused with a message."),
+    Setting("data_dir", "ASSISTANT_DATA_DIR", "data",
+            "Folder for data the app writes (feedback database)."),
+    Setting("host", "ASSISTANT_HOST", "127.0.0.1", "Address the app binds to."),
+    Setting("port", "ASSISTANT_PORT", "7860", "Port the app listens on."),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings; build with :meth:`from_env`, change with :meth:`with_`."""
+
+    corpus: Path
+    index: Path
+    model: str
+    k: int
+    max_question_chars: int
+    data_dir: Path
+    host: str
+    port: int
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+        env = os.environ if environ is None else environ
+        raw = {s.name: env.get(s.env, s.default) for s in SETTINGS}
+        raw.update({k: v for k, v in overrides.items() if v is not None})
+        types = {f.name: f.type for f in fields(cls)}
+        converters = {"Path": Path, "int": int, "str": str}
+        return cls(**{k: converters[types[k]](v) for k, v in raw.items()})
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
