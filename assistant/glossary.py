@@ -62,6 +62,9 @@ def _expansion_for(letters: list[str], words: list[str]) -> str | None:
 # domain, not answers: each line is a paraphrase a newcomer would plausibly type.
 PARAPHRASES: dict[str, str] = {
     "kids": "children",
+    "countries": "states",
+    "country": "state",
+    "nations": "states",
     "child": "children",
     "mafia": "organized crime",
     "gangs": "organized crime",

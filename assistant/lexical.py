@@ -45,8 +45,13 @@ def stem(word: str) -> str:
                 return word
             if suffix == "es" and not word.endswith(("ches", "shes", "sses", "xes")):
                 continue
-            return word[: len(word) - len(suffix)] + repl
-    return word
+            return _drop_e(word[: len(word) - len(suffix)] + repl)
+    return _drop_e(word)
+
+
+def _drop_e(word: str) -> str:
+    # "update" and "updating" must meet: strip a final silent e after suffix stripping.
+    return word[:-1] if len(word) > 4 and word.endswith("e") else word
 
 
 def tokens(text: str) -> list[str]:

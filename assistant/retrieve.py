@@ -3,6 +3,7 @@ rank, over passages scoped to the documents the question is about."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -19,6 +20,14 @@ from assistant.structure import Passage
 RRF_K = 60
 LEXICAL_WEIGHT = 1.0
 DENSE_WEIGHT = 1.0
+FUSION = "score"
+LEXICAL_SHARE = 0.4  # BM25 scaled to [0, 1] within scope, added to cosine similarity
+EXPANSION_WEIGHT = 0.5
+SECTION_BOOST = 0.1  # for passages in a section the question names ("in the preamble")
+
+
+_SECTION_NAME = re.compile(r"\b(?:preamble|introduction|(?:part|article|section|chapter)\s+"
+                           r"(?:[ivxlc]+|\d+)\b)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -78,10 +87,19 @@ class Retriever:
         named = named_documents(question, infos)
         return named or [i.doc for i in infos]
 
+    def expansion(self, question: str) -> str:
+        """Words added to the question: acronym expansions and the agreements' paraphrases."""
+        return " ".join(filter(None, [acronym_expansion(question, self._expansions),
+                                      paraphrase_expansion(question)]))
+
     def expand(self, question: str) -> str:
-        extra = " ".join(filter(None, [acronym_expansion(question, self._expansions),
-                                       paraphrase_expansion(question)]))
-        return f"{question} {extra}".strip()
+        return f"{question} {self.expansion(question)}".strip()
+
+    def _lexical_scores(self, question: str) -> np.ndarray:
+        asked = tokens(question)
+        added = [t for t in tokens(self.expansion(question)) if t not in asked]
+        # Added words help recall but must not outweigh the user's own words.
+        return self._bm25.scores(asked + added, [1.0] * len(asked) + [EXPANSION_WEIGHT] * len(added))
 
     def embed(self, text: str) -> np.ndarray:
         with self._lock:
@@ -95,11 +113,19 @@ class Retriever:
                 self._cache.popitem(last=False)
         return vector
 
+    def _named_section_rows(self, question: str, rows: np.ndarray) -> list[int]:
+        """Rows in a section the question names: "preamble", "Part II", "Article 5"."""
+        wanted = [m.group(0).lower() for m in _SECTION_NAME.finditer(question)]
+        if not wanted:
+            return []
+        return [int(r) for r in rows
+                if any(s.lower().startswith(w) for s in self.passages[r].section for w in wanted)]
+
     def search(self, question: str, k: int = 5, docs: list[str] | None = None) -> list[Hit]:
         """The top ``k`` passages for the question within ``docs`` (all when None)."""
         expanded = self.expand(question)
         dense = self.snapshot.vectors.scores(self.embed(expanded))
-        lexical = self._bm25.scores(tokens(expanded))
+        lexical = self._lexical_scores(question)
         rows = (np.concatenate([self._rows_by_doc[d] for d in docs if d in self._rows_by_doc])
                 if docs else np.arange(len(self.passages)))
         if not len(rows):
@@ -107,6 +133,13 @@ class Retriever:
         by_dense = rows[np.argsort(-dense[rows], kind="stable")].tolist()
         lexical_rows = rows[lexical[rows] > 0]
         by_lexical = lexical_rows[np.argsort(-lexical[lexical_rows], kind="stable")].tolist()
-        fused = fuse([by_dense, by_lexical], [DENSE_WEIGHT, LEXICAL_WEIGHT])
+        if FUSION == "rrf":
+            fused = fuse([by_dense, by_lexical], [DENSE_WEIGHT, LEXICAL_WEIGHT])
+        else:
+            top_lexical = float(lexical[rows].max()) or 1.0
+            fused = {int(r): float(dense[r]) + LEXICAL_SHARE * float(lexical[r]) / top_lexical
+                     for r in rows}
+        for r in self._named_section_rows(question, rows):
+            fused[r] += SECTION_BOOST
         best = sorted(fused, key=lambda r: (-fused[r], r))[:k]
         return [Hit(self.passages[r], fused[r], float(dense[r]), float(lexical[r])) for r in best]
