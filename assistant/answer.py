@@ -12,8 +12,8 @@ from assistant.lexical import tokens
 
 # Below both bars the question is taken as not addressed (calibrated on on- and off-topic
 # questions: see tests/test_answer.py and the README's evaluation section).
-ABSTAIN_DENSE = 0.30
-ABSTAIN_LEXICAL_SHARE = 0.5
+ABSTAIN_DENSE = 0.33
+ABSTAIN_LEXICAL_SHARE = 0.6
 _SENTENCE_END = re.compile(r"(?<=[.;!?])\s+(?=[A-Z(“\"'])")
 NOT_ADDRESSED = ("The agreement does not appear to address this question. "
                  "The nearest clauses are shown for reference.")
@@ -85,8 +85,9 @@ def highlight_span(text: str, question_tokens: set[str], sentence_scores: list[f
     return s, e
 
 
-def should_abstain(top_dense: float, question: str, top_text: str) -> bool:
-    """Abstain when neither meaning nor words connect the question to the best passage."""
+def should_abstain(top_dense: float, question: str, texts: list[str]) -> bool:
+    """Abstain when neither meaning (best cosine) nor words (the largest share of the question's
+    content words found in one passage) connect the question to the passages found."""
     asked = set(tokens(question))
-    shared = len(asked & set(tokens(top_text))) / (len(asked) or 1)
+    shared = max((len(asked & set(tokens(t))) / (len(asked) or 1) for t in texts), default=0.0)
     return top_dense < ABSTAIN_DENSE and shared < ABSTAIN_LEXICAL_SHARE

@@ -77,8 +77,8 @@ class Assistant:
                        enumerate(hits, start=1))
         if not hits:
             return Answer(question, True, NOT_ADDRESSED, ())
-        top = max(hits, key=lambda h: h.dense)
-        abstained = should_abstain(top.dense, question, top.passage.text)
+        top_dense = max(h.dense for h in hits)
+        abstained = should_abstain(top_dense, question, [h.passage.text for h in hits])
         best = quoted[0]
         text = NOT_ADDRESSED if abstained else f"“{best.highlight}” ({best.citation})"
         return Answer(question, abstained, text, quoted)

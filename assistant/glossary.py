@@ -113,13 +113,45 @@ PARAPHRASES: dict[str, str] = {
     "start": "enter into effect",
     "effective": "enter into effect",
     "how long": "valid period",
+    "talk": "consult consultations",
+    "talks": "consultations dialogue",
+    "quickly": "within hours",
+    "soon": "within hours",
+    "lies": "disinformation",
+    "misinformation": "disinformation",
+    "online": "information cyber",
+    "jets": "air force",
+    "planes": "air force",
+    "tanks": "armour",
+    "yearly": "annual",
+    "help": "support assistance",
+    "deal": "agreement",
+    "treaty": "agreement",
+    "goals": "objectives",
+    "aims": "objectives",
+    "war crimes": "accountability war crimes",
+    "court": "tribunal",
 }
 
 
+def _stem_phrase(phrase: str) -> str:
+    from assistant.lexical import stem
+
+    return " ".join(stem(w) for w in phrase.split())
+
+
+_STEMMED_PARAPHRASES = {_stem_phrase(k): v for k, v in PARAPHRASES.items()}
+
+
 def paraphrase_expansion(question: str) -> str:
-    """The agreement's words for everyday words in the question (may be empty)."""
-    lowered = question.lower()
-    extra = [v for k, v in PARAPHRASES.items() if re.search(rf"\b{re.escape(k)}\b", lowered)]
+    """The agreement's words for everyday words in the question (may be empty).
+
+    Matching is on stems, so "disagreements" finds the entry for "disagreement".
+    """
+    from assistant.lexical import stem
+
+    asked = " " + " ".join(stem(w) for w in re.findall(r"[a-z0-9']+", question.lower())) + " "
+    extra = [v for k, v in _STEMMED_PARAPHRASES.items() if f" {k} " in asked]
     return " ".join(extra)
 
 
