@@ -23,6 +23,7 @@ run: $(STAMP)
 	$(PY) -m assistant serve
 
 test: $(STAMP)
+	$(PY) -m ruff check assistant tests
 	$(PY) -m pytest -q
 
 eval: $(STAMP)

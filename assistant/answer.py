@@ -15,8 +15,10 @@ from assistant.lexical import tokens
 ABSTAIN_DENSE = 0.33
 ABSTAIN_LEXICAL_SHARE = 0.6
 _SENTENCE_END = re.compile(r"(?<=[.;!?])\s+(?=[A-Z(“\"'])")
-NOT_ADDRESSED = ("The agreement does not appear to address this question. "
-                 "The nearest clauses are shown for reference.")
+NOT_ADDRESSED = (
+    "The agreement does not appear to address this question. "
+    "The nearest clauses are shown for reference."
+)
 
 
 @dataclass(frozen=True)
@@ -62,8 +64,9 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in spans if text[s:e].strip()]
 
 
-def highlight_span(text: str, question_tokens: set[str], sentence_scores: list[float] | None
-                   = None) -> tuple[int, int]:
+def highlight_span(
+    text: str, question_tokens: set[str], sentence_scores: list[float] | None = None
+) -> tuple[int, int]:
     """The one or two adjacent sentences of ``text`` that best answer; offsets into ``text``.
 
     Scores each sentence by its dense similarity when given, plus the share of question words it

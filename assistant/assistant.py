@@ -6,8 +6,14 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from assistant.answer import NOT_ADDRESSED, Answer, QuotedPassage, highlight_span, sentences
-from assistant.answer import should_abstain
+from assistant.answer import (
+    NOT_ADDRESSED,
+    Answer,
+    QuotedPassage,
+    highlight_span,
+    sentences,
+    should_abstain,
+)
 from assistant.citations import citation
 from assistant.embedding import Embedder, load_embedder
 from assistant.errors import QuestionError, UnknownDocumentError
@@ -34,14 +40,21 @@ class Assistant:
         self.retriever = Retriever(snapshot, embedder)
 
     @classmethod
-    def open(cls, corpus: str | Path | None = None, index: str | Path | None = None,
-             model: str | None = None, embedder: Embedder | None = None,
-             settings: Settings | None = None, report: Callable[[str], None] = log.info,
-             ) -> Assistant:
+    def open(
+        cls,
+        corpus: str | Path | None = None,
+        index: str | Path | None = None,
+        model: str | None = None,
+        embedder: Embedder | None = None,
+        settings: Settings | None = None,
+        report: Callable[[str], None] = log.info,
+    ) -> Assistant:
         """Load the index for ``corpus``, building it first when missing or stale."""
         settings = (settings or Settings.from_env()).with_(
-            corpus=Path(corpus) if corpus else None, index=Path(index) if index else None,
-            model=model)
+            corpus=Path(corpus) if corpus else None,
+            index=Path(index) if index else None,
+            model=model,
+        )
         embedder = embedder or load_embedder(settings.model)
         build(settings.corpus, settings.index, embedder, report=report)
         return cls(load(settings.index, embedder), embedder, settings)
@@ -57,24 +70,28 @@ class Assistant:
         question = " ".join(question.split())
         limit = self.settings.max_question_chars
         if len(question) > limit:
-            raise QuestionError(f"The question has {len(question)} characters; the limit is "
-                                f"{limit}. Please shorten it.")
+            raise QuestionError(
+                f"The question has {len(question)} characters; the limit is "
+                f"{limit}. Please shorten it."
+            )
         return question
 
     def ask(self, question: str, k: int | None = None, doc: str | None = None) -> Answer:
         """Answer with the ``k`` best passages, quoted verbatim with citations."""
         question = self.check_question(question)
         if doc and doc not in self.documents:
-            raise UnknownDocumentError(f"No document '{doc}' in the index. Known: "
-                                       f"{', '.join(sorted(self.documents))}.")
+            raise UnknownDocumentError(
+                f"No document '{doc}' in the index. Known: {', '.join(sorted(self.documents))}."
+            )
         k = k or self.settings.k
         hits = self.retriever.search(question, k=k, docs=self.retriever.scope(question, doc))
         return self._answer(question, hits)
 
     def _answer(self, question: str, hits: list[Hit]) -> Answer:
         asked = set(tokens(self.retriever.expand(question)))
-        quoted = tuple(self._quote(rank, hit, asked, question) for rank, hit in
-                       enumerate(hits, start=1))
+        quoted = tuple(
+            self._quote(rank, hit, asked, question) for rank, hit in enumerate(hits, start=1)
+        )
         if not hits:
             return Answer(question, True, NOT_ADDRESSED, ())
         top_dense = max(h.dense for h in hits)
@@ -94,9 +111,21 @@ class Assistant:
             sentence_scores = (vectors @ q).tolist()
         s, e = highlight_span(p.text, asked, sentence_scores)
         highlight = p.text[s:e]
-        if document.text[p.start + s : p.start + e] != highlight or \
-                document.text[p.start : p.end] != p.text:
+        if (
+            document.text[p.start + s : p.start + e] != highlight
+            or document.text[p.start : p.end] != p.text
+        ):
             raise AssertionError(f"non-verbatim quote for passage {p.id}")  # a bug, never input
-        return QuotedPassage(rank, p.doc, document.info.title, p.section, p.number,
-                             citation(document.info, p), p.text, highlight, p.start, p.end,
-                             round(hit.score, 6))
+        return QuotedPassage(
+            rank,
+            p.doc,
+            document.info.title,
+            p.section,
+            p.number,
+            citation(document.info, p),
+            p.text,
+            highlight,
+            p.start,
+            p.end,
+            round(hit.score, 6),
+        )

@@ -1,4 +1,7 @@
-"""Citation strings as staff write them in briefing notes: "Canada-Ukraine Agreement, Part II, para. 3"."""
+"""Citation strings as staff write them in briefing notes.
+
+Example: "Canada-Ukraine Agreement, Part II, para. 3".
+"""
 
 from __future__ import annotations
 
@@ -11,11 +14,18 @@ _LABELLED = re.compile(
     r"^(Part|Article|Chapter|Section|Paragraph|Частина|Стаття|Розділ)\s+([IVXLC]+|\d+|[A-Z])\b",
     re.IGNORECASE,
 )
-_NUMBERED = re.compile(r"^([IVXLC]+|[A-Z]|\d{1,2}|[a-z])[.):]?(?:\s|$)")
+# Roman numerals and numbers may stand bare ("VIII Compensation"); a single other letter needs
+# its punctuation, so "A just peace" is a heading, not section A.
+_NUMBERED = re.compile(r"^(?:([IVXLC]+|\d{1,2})[.):]?|([A-Za-z])[.):])(?:\s|$)")
 
 
 def document_name(info: DocumentInfo) -> str:
-    """'Canada-Ukraine Agreement' for Canada's; the language-neutral name for any partner."""
+    """'Canada-Ukraine Agreement': the partner's short name (from the file name when it names a
+    known partner, so "united-kingdom" gives "United Kingdom", not the full style of the state)."""
+    from assistant.scope import ALIASES
+
+    if info.doc in ALIASES:
+        return f"{info.doc.replace('-', ' ').title()}-Ukraine Agreement"
     return f"{info.partners[0]}-Ukraine Agreement" if info.partners else info.title
 
 
@@ -26,7 +36,7 @@ def section_label(heading: str) -> str:
         return f"{match.group(1).title()} {match.group(2).upper()}"
     match = _NUMBERED.match(heading)
     if match:
-        return match.group(1)
+        return match.group(1) or match.group(2)
     return heading
 
 

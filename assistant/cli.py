@@ -31,10 +31,16 @@ def _open(ctx: click.Context):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--corpus", type=click.Path(path_type=Path), help="Corpus folder or file "
-              "[env ASSISTANT_CORPUS, default corpus/].")
-@click.option("--index", type=click.Path(path_type=Path), help="Index folder "
-              "[env ASSISTANT_INDEX, default index/].")
+@click.option(
+    "--corpus",
+    type=click.Path(path_type=Path),
+    help="Corpus folder or file [env ASSISTANT_CORPUS, default corpus/].",
+)
+@click.option(
+    "--index",
+    type=click.Path(path_type=Path),
+    help="Index folder [env ASSISTANT_INDEX, default index/].",
+)
 @click.option("--model", help="Sentence-transformers model name or folder [env ASSISTANT_MODEL].")
 @click.pass_context
 def cli(ctx: click.Context, corpus: Path | None, index: Path | None, model: str | None) -> None:
@@ -51,8 +57,9 @@ def build(ctx: click.Context, force: bool) -> None:
     from assistant.index import build as build_index
 
     settings = _settings(ctx)
-    build_index(settings.corpus, settings.index, load_embedder(settings.model), report=_report,
-                force=force)
+    build_index(
+        settings.corpus, settings.index, load_embedder(settings.model), report=_report, force=force
+    )
 
 
 @cli.command()
@@ -60,11 +67,20 @@ def build(ctx: click.Context, force: bool) -> None:
 @click.option("--k", type=click.IntRange(1, 50), default=None, help="Passages to show.")
 @click.option("--doc", help="Only search this document (see `docs`).")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
-@click.option("--questions", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="JSON-lines file of {\"q\": ...}; prints one JSON answer per line.")
+@click.option(
+    "--questions",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help='JSON-lines file of {"q": ...}; prints one JSON answer per line.',
+)
 @click.pass_context
-def ask(ctx: click.Context, question: str | None, k: int | None, doc: str | None,
-        as_json: bool, questions: Path | None) -> None:
+def ask(
+    ctx: click.Context,
+    question: str | None,
+    k: int | None,
+    doc: str | None,
+    as_json: bool,
+    questions: Path | None,
+) -> None:
     """Answer QUESTION with quoted, cited passages."""
     if (question is None) == (questions is None):
         raise click.UsageError("Give either a QUESTION or --questions FILE.")
@@ -76,8 +92,9 @@ def ask(ctx: click.Context, question: str | None, k: int | None, doc: str | None
 
         for row in read_questions(questions):
             try:
-                click.echo(json.dumps(bot.ask(row["q"], k=k, doc=doc).to_dict(),
-                                      ensure_ascii=False))
+                click.echo(
+                    json.dumps(bot.ask(row["q"], k=k, doc=doc).to_dict(), ensure_ascii=False)
+                )
             except AssistantError as exc:
                 click.echo(json.dumps({"question": row["q"], "error": str(exc)}))
         return
@@ -125,15 +142,19 @@ def docs(ctx: click.Context, as_json: bool) -> None:
     from dataclasses import asdict
 
     bot = _open(ctx)
-    rows = [{**asdict(d.info), "file": d.file, "passages": len(d.passages)}
-            for d in bot.documents.values()]
+    rows = [
+        {**asdict(d.info), "file": d.file, "passages": len(d.passages)}
+        for d in bot.documents.values()
+    ]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
     for r in rows:
         signed = ", ".join(filter(None, [r["signed_place"], r["signed_date"]])) or "?"
-        click.echo(f"{r['doc']:<16} {r['passages']:>4} passages  {r['language']}  "
-                   f"signed {signed}  {r['title'][:70]}")
+        click.echo(
+            f"{r['doc']:<16} {r['passages']:>4} passages  {r['language']}  "
+            f"signed {signed}  {r['title'][:70]}"
+        )
 
 
 @cli.command(name="eval")
@@ -149,8 +170,9 @@ def eval_(ctx: click.Context, questions: Path, k: int, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(summary, indent=1))
         return
-    click.echo(f"questions {summary['questions']} (skipped {summary['skipped']}: document "
-               "not in corpus)")
+    click.echo(
+        f"questions {summary['questions']} (skipped {summary['skipped']}: document not in corpus)"
+    )
     for key in ("recall@1", "recall@3", "recall@5", "recall@10", "mrr@10", "mean_passage_chars"):
         click.echo(f"{key:<20} {summary[key]}")
     for qid, rank in summary["misses"].items():

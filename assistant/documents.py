@@ -11,7 +11,7 @@ from pathlib import Path
 from assistant.errors import CorpusError
 from assistant.metadata import DocumentInfo, describe
 from assistant.readers import SUFFIXES, read_blocks
-from assistant.structure import Passage, canonical_text, passages_from_blocks
+from assistant.structure import Passage, canonical_text, passages_from_blocks, title_of
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +36,20 @@ def corpus_files(corpus: Path) -> list[Path]:
     if corpus.is_file():
         return [corpus]
     if not corpus.is_dir():
-        raise CorpusError(f"Corpus '{corpus}' does not exist. Point --corpus or ASSISTANT_CORPUS "
-                          "at a folder of agreement texts.")
-    files = sorted(p for p in corpus.iterdir()
-                   if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith("."))
+        raise CorpusError(
+            f"Corpus '{corpus}' does not exist. Point --corpus or ASSISTANT_CORPUS "
+            "at a folder of agreement texts."
+        )
+    files = sorted(
+        p
+        for p in corpus.iterdir()
+        if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith(".")
+    )
     if not files:
-        raise CorpusError(f"Corpus '{corpus}' has no {', '.join(SUFFIXES)} files. Add the "
-                          "agreement text there (see README, 'Adding the official text').")
+        raise CorpusError(
+            f"Corpus '{corpus}' has no {', '.join(SUFFIXES)} files. Add the "
+            "agreement text there (see README, 'Adding the official text')."
+        )
     return files
 
 
@@ -59,7 +66,7 @@ def read_document(path: Path, sha256: str | None = None) -> Document:
     for p in passages:
         if text[p.start : p.end] != p.text:  # the verbatim invariant, checked at the source
             raise CorpusError(f"Internal error: passage {p.id} of '{path}' is not verbatim.")
-    info = describe(doc_id, blocks[0].text, text)
+    info = describe(doc_id, title_of(blocks), text)
     return Document(info, path.name, sha256 or sha256_of(path), text, passages)
 
 

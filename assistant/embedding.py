@@ -62,7 +62,7 @@ class SentenceTransformerEmbedder:
         return int(self._load().get_sentence_embedding_dimension())
 
     def fingerprint(self) -> str:
-        """A hash of the model's config and weights (sizes plus first and last MiB), cheap to redo."""
+        """A hash of the model's config and weights (sizes, first and last MiB): cheap to redo."""
         if self._fingerprint is None:
             self._fingerprint = _fingerprint_folder(self._path) if self._path else self.model_id
         return self._fingerprint
@@ -88,8 +88,14 @@ class SentenceTransformerEmbedder:
         chunks = []
         for start in range(0, len(texts), 256):
             batch = list(texts[start : start + 256])
-            chunks.append(model.encode(batch, batch_size=self._batch_size,
-                                       normalize_embeddings=True, convert_to_numpy=True))
+            chunks.append(
+                model.encode(
+                    batch,
+                    batch_size=self._batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                )
+            )
             if progress:
                 progress(min(start + 256, len(texts)), len(texts))
         if not chunks:

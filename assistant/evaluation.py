@@ -32,16 +32,17 @@ class Report:
         return len(hits) / len(self.ranks) if self.ranks else 0.0
 
     def mrr(self) -> float:
-        return (sum(1 / r for r in self.ranks.values() if r) / len(self.ranks)
-                if self.ranks else 0.0)
+        return sum(1 / r for r in self.ranks.values() if r) / len(self.ranks) if self.ranks else 0.0
 
     def summary(self) -> dict:
         return {
-            "questions": len(self.ranks), "skipped": len(self.skipped),
+            "questions": len(self.ranks),
+            "skipped": len(self.skipped),
             **{f"recall@{k}": round(self.recall(k), 4) for k in (1, 3, 5, 10)},
             "mrr@10": round(self.mrr(), 4),
             "mean_passage_chars": round(sum(self.lengths) / len(self.lengths), 1)
-            if self.lengths else 0.0,
+            if self.lengths
+            else 0.0,
             "misses": {q: r for q, r in self.ranks.items() if r != 1},
         }
 

@@ -23,7 +23,8 @@ class Term:
 def find_terms(doc: str, ordinal: int, text: str) -> list[Term]:
     """Acronyms defined in a passage, with expansions whose initials match the acronym.
 
-    >>> find_terms("canada", 3, "a General Security of Information Agreement (GSOIA) between")[0].expansion
+    >>> text = "a General Security of Information Agreement (GSOIA) between"
+    >>> find_terms("canada", 3, text)[0].expansion
     'General Security of Information Agreement'
     """
     found = []
@@ -40,22 +41,34 @@ def find_terms(doc: str, ordinal: int, text: str) -> list[Term]:
 
 
 def _expansion_for(letters: list[str], words: list[str]) -> str | None:
-    """Walk back over the words before "(ACR)" until their capitals spell the acronym."""
-    needed = list(letters)
-    taken: list[str] = []
-    for word in reversed(words[-(len(letters) * 3 + 3) :]):
-        taken.insert(0, word)
-        if word.lower() in _SMALL:
-            continue
-        initials = [p[0].upper() for p in re.split(r"[-–]", word) if p]
-        while initials and needed and initials[-1] == needed[-1]:
-            initials.pop()
-            needed.pop()
-        if not needed:
-            return " ".join(taken) if taken[0][0].isupper() else None
-        if word[0].islower() and word.lower() not in _SMALL:
-            return None
+    """The shortest run of words ending before "(ACR)" whose initials spell the acronym.
+
+    Small words ("of", "and") may give their initial (GSOIA's "of") or be skipped (SOC's
+    "and"); a hyphenated word gives one initial per part (SAG-U's "Ukraine" after a dash).
+    """
+    window = words[-(len(letters) * 3 + 3) :]
+    for first in range(len(window) - 1, -1, -1):
+        run = window[first:]
+        if run[0][0].isupper() and _spells(letters, run):
+            return " ".join(run)
     return None
+
+
+def _spells(letters: list[str], run: list[str]) -> bool:
+    if not run:
+        return not letters
+    word, rest = run[0], run[1:]
+    small = word.lower() in _SMALL
+    if small and _spells(letters, rest):
+        return True
+    if word[0].islower() and not small:
+        return False
+    initials = [p[0].upper() for p in re.split(r"[-–]", word) if p]
+    for n in range(len(initials), 0, -1):  # all parts' initials, or just the first
+        used = initials if n == len(initials) else initials[:1]
+        if letters[: len(used)] == used and _spells(letters[len(used) :], rest):
+            return True
+    return False
 
 
 # Everyday words staff use, mapped to the words the agreements use. General vocabulary of the
@@ -159,8 +172,9 @@ def acronym_expansion(question: str, terms: dict[str, str]) -> str:
     """Expansions for acronyms in the question, and acronyms for expansions it spells out."""
     extra = []
     for acronym, expansion in terms.items():
-        if re.search(rf"\b{re.escape(acronym)}\b", question, re.IGNORECASE if len(acronym) > 3
-                     else 0):
+        if re.search(
+            rf"\b{re.escape(acronym)}\b", question, re.IGNORECASE if len(acronym) > 3 else 0
+        ):
             extra.append(expansion)
         elif expansion.lower() in question.lower():
             extra.append(acronym)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 import shutil
 import time
 from collections.abc import Callable
@@ -42,8 +43,15 @@ def _builder_version() -> str:
     import hashlib
 
     here = Path(__file__).resolve().parent
-    sources = sorted([*here.glob("readers/*.py"), here / "structure.py", here / "metadata.py",
-                      here / "documents.py", here / "index.py"])
+    sources = sorted(
+        [
+            *here.glob("readers/*.py"),
+            here / "structure.py",
+            here / "metadata.py",
+            here / "documents.py",
+            here / "index.py",
+        ]
+    )
     digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:12]
     return f"{__version__}+{digest}"
 
@@ -95,7 +103,9 @@ def staleness(corpus: Path, index_dir: Path, embedder: Embedder) -> str | None:
     if manifest.get("builder_version") != BUILDER_VERSION:
         return "builder version changed"
     if (manifest["model"]["id"], manifest["model"]["fingerprint"]) != (
-        embedder.model_id, embedder.fingerprint()):
+        embedder.model_id,
+        embedder.fingerprint(),
+    ):
         return f"index was built with model '{manifest['model']['id']}'"
     hashes = {p.name: sha256_of(p) for p in corpus_files(corpus)}
     if hashes != manifest["files"]:
@@ -103,8 +113,13 @@ def staleness(corpus: Path, index_dir: Path, embedder: Embedder) -> str | None:
     return None
 
 
-def build(corpus: Path, index_dir: Path, embedder: Embedder, report: Report = log.info,
-          force: bool = False) -> Path:
+def build(
+    corpus: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    report: Report = log.info,
+    force: bool = False,
+) -> Path:
     """Build the index unless it is current; return the build folder being served."""
     reason = "forced" if force else staleness(corpus, index_dir, embedder)
     if reason is None:
@@ -115,14 +130,17 @@ def build(corpus: Path, index_dir: Path, embedder: Embedder, report: Report = lo
     documents = read_corpus(corpus, warn=report)
     passages = [p for d in documents for p in d.passages]
     vectors = _vectors_for(documents, passages, index_dir, embedder, report)
-    name = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
+    name = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}-{secrets.token_hex(3)}"
     tmp = index_dir / "builds" / f".{name}.tmp"
-    tmp.mkdir(parents=True, exist_ok=True)
+    tmp.mkdir(parents=True)
     manifest = {
         "format_version": FORMAT_VERSION,
         "builder_version": BUILDER_VERSION,
-        "model": {"id": embedder.model_id, "fingerprint": embedder.fingerprint(),
-                  "dimension": int(vectors.shape[1])},
+        "model": {
+            "id": embedder.model_id,
+            "fingerprint": embedder.fingerprint(),
+            "dimension": int(vectors.shape[1]),
+        },
         "files": {d.file: d.sha256 for d in documents},
         "skipped": sorted({p.name for p in corpus_files(corpus)} - {d.file for d in documents}),
         "documents": len(documents),
@@ -130,25 +148,40 @@ def build(corpus: Path, index_dir: Path, embedder: Embedder, report: Report = lo
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     # Hash skipped files too, so an unchanged broken file does not trigger endless rebuilds.
-    manifest["files"].update({n: sha256_of(corpus_files(corpus)[0].parent / n)
-                              for n in manifest["skipped"]} if corpus.is_dir() else {})
-    _write_build(tmp, manifest, documents, passages, vectors)
-    final = tmp.parent / name
-    os.replace(tmp, final)
+    manifest["files"].update(
+        {n: sha256_of(corpus_files(corpus)[0].parent / n) for n in manifest["skipped"]}
+        if corpus.is_dir()
+        else {}
+    )
+    try:
+        _write_build(tmp, manifest, documents, passages, vectors)
+        final = tmp.parent / name
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)  # the previous build keeps serving
+        raise
     _switch(index_dir, name)
     _prune(index_dir, keep=name)
-    report(f"Indexed {len(passages)} passages from {len(documents)} documents "
-           f"in {time.time() - started:.1f}s.")
+    report(
+        f"Indexed {len(passages)} passages from {len(documents)} documents "
+        f"in {time.time() - started:.1f}s."
+    )
     return final
 
 
-def _vectors_for(documents: list[Document], passages: list[Passage], index_dir: Path,
-                 embedder: Embedder, report: Report) -> np.ndarray:
+def _vectors_for(
+    documents: list[Document],
+    passages: list[Passage],
+    index_dir: Path,
+    embedder: Embedder,
+    report: Report,
+) -> np.ndarray:
     """Embed passages, reusing vectors of unchanged files from the current build."""
     reuse = _reusable(index_dir, embedder)
     texts = [embedding_text(p) for p in passages]
-    rows: list[np.ndarray | None] = [reuse.get((d.sha256, t)) for d in documents
-                                     for t in (embedding_text(p) for p in d.passages)]
+    rows: list[np.ndarray | None] = [
+        reuse.get((d.sha256, t)) for d in documents for t in (embedding_text(p) for p in d.passages)
+    ]
     todo = [i for i, r in enumerate(rows) if r is None]
     if todo:
         report(f"Embedding {len(todo)} passages ({len(passages) - len(todo)} reused) ...")
@@ -177,8 +210,13 @@ def _reusable(index_dir: Path, embedder: Embedder) -> dict[tuple[str, str], np.n
     return {(sha[p.doc], embedding_text(p)): vectors[i] for i, p in enumerate(snapshot.passages)}
 
 
-def _write_build(folder: Path, manifest: dict, documents: list[Document],
-                 passages: list[Passage], vectors: np.ndarray) -> None:
+def _write_build(
+    folder: Path,
+    manifest: dict,
+    documents: list[Document],
+    passages: list[Passage],
+    vectors: np.ndarray,
+) -> None:
     with (folder / "documents.jsonl").open("w", encoding="utf-8") as out:
         for d in documents:
             row = {"info": asdict(d.info), "file": d.file, "sha256": d.sha256, "text": d.text}
@@ -202,30 +240,48 @@ def _switch(index_dir: Path, name: str) -> None:
 
 
 def _prune(index_dir: Path, keep: str) -> None:
-    builds = sorted((p for p in (index_dir / "builds").iterdir() if p.is_dir()),
-                    key=lambda p: p.stat().st_mtime)
+    builds = sorted(
+        (p for p in (index_dir / "builds").iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime
+    )
     for old in builds[:-KEEP_BUILDS]:
         if old.name != keep:
             shutil.rmtree(old, ignore_errors=True)
 
 
 def load(index_dir: Path, embedder: Embedder) -> Snapshot:
-    """Load the current build, checking its manifest against the embedder."""
+    """Load the current build, checking its manifest against the embedder.
+
+    Damaged or tampered files give :class:`IndexMismatchError` with what to do, never a crash.
+    """
+    try:
+        return _load(index_dir, embedder)
+    except (ValueError, KeyError, TypeError, RuntimeError, OSError) as exc:
+        # json errors are ValueErrors; FAISS raises RuntimeError on a corrupt vector file
+        raise IndexMismatchError(
+            f"Index in '{index_dir}' is damaged ({type(exc).__name__}: "
+            f"{str(exc)[:200]}). Run: python -m assistant build --force"
+        ) from exc
+
+
+def _load(index_dir: Path, embedder: Embedder) -> Snapshot:
     build = current_build(index_dir)
     if build is None:
         raise IndexNotBuiltError(f"No index in '{index_dir}'. Run: python -m assistant build")
     manifest = json.loads((build / "manifest.json").read_text())
     if manifest.get("format_version") != FORMAT_VERSION:
-        raise IndexMismatchError(f"Index in '{index_dir}' has format "
-                                 f"{manifest.get('format_version')}, this version reads "
-                                 f"{FORMAT_VERSION}. Run: python -m assistant build")
+        raise IndexMismatchError(
+            f"Index in '{index_dir}' has format "
+            f"{manifest.get('format_version')}, this version reads "
+            f"{FORMAT_VERSION}. Run: python -m assistant build"
+        )
     model = manifest["model"]
     if (model["id"], model["fingerprint"]) != (embedder.model_id, embedder.fingerprint()):
         raise IndexMismatchError(
             f"Index in '{index_dir}' was built with model '{model['id']}' "
             f"({model['fingerprint']}), but the model setting is '{embedder.model_id}' "
             f"({embedder.fingerprint()}). Run: python -m assistant build  (or set "
-            "ASSISTANT_MODEL back)")
+            "ASSISTANT_MODEL back)"
+        )
     documents = {}
     for line in (build / "documents.jsonl").read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
@@ -244,10 +300,14 @@ def load(index_dir: Path, embedder: Embedder) -> Snapshot:
     }
     for p in passages:
         if docs[p.doc].text[p.start : p.end] != p.text:
-            raise IndexMismatchError(f"Index in '{index_dir}' is damaged: passage {p.id} does "
-                                     "not match its document. Run: python -m assistant build")
+            raise IndexMismatchError(
+                f"Index in '{index_dir}' is damaged: passage {p.id} does "
+                "not match its document. Run: python -m assistant build"
+            )
     vectors = VectorStore.load(build / "vectors.faiss", model["dimension"])
     if len(vectors) != len(passages):
-        raise IndexMismatchError(f"Index in '{index_dir}' is damaged ({len(vectors)} vectors, "
-                                 f"{len(passages)} passages). Run: python -m assistant build")
+        raise IndexMismatchError(
+            f"Index in '{index_dir}' is damaged ({len(vectors)} vectors, "
+            f"{len(passages)} passages). Run: python -m assistant build"
+        )
     return Snapshot(build, manifest, docs, passages, vectors)

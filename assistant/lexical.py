@@ -38,8 +38,16 @@ def stem(word: str) -> str:
     """A deliberately light suffix stripper: plurals, -ing, -ed, -ly, -ation (enough for BM25)."""
     if len(word) <= 3 or word[0].isdigit():
         return word
-    for suffix, repl in (("ations", "ate"), ("ation", "ate"), ("ies", "y"), ("ing", ""),
-                         ("ed", ""), ("ly", ""), ("es", ""), ("s", "")):
+    for suffix, repl in (
+        ("ations", "ate"),
+        ("ation", "ate"),
+        ("ies", "y"),
+        ("ing", ""),
+        ("ed", ""),
+        ("ly", ""),
+        ("es", ""),
+        ("s", ""),
+    ):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             if suffix == "s" and word.endswith(("ss", "us", "is")):
                 return word
@@ -55,7 +63,11 @@ def _drop_e(word: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    """Stemmed content words: ``tokens("Ukraine's defence forces")`` -> ``['ukraine', 'defence', 'force']``."""
+    """Stemmed content words.
+
+    >>> tokens("Ukraine's defence forces")
+    ['ukrain', 'defenc', 'forc']
+    """
     text = normalise(text).replace("'s ", " ")
     return [stem(t) for t in _TOKEN.findall(text) if t not in STOPWORDS]
 

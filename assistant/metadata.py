@@ -5,22 +5,27 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|"
-           "December")
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _SIGNED = re.compile(
-    r"(?:^|\n)(?i:signed|done)\b(?:\s+in\s+duplicate)?\s+(?:in|at)\s+(?:the\s+city\s+of\s+)?"
-    r"(?P<place>[A-Z][\w\-]*(?:\.[A-Z]\.?)?(?:\s+[A-Z][\w\-]*(?:\.[A-Z]\.?)?)*"
-    r"(?:,\s+D\.C\.)?)"
+    r"(?:^|\n)(?i:signed|done)\b,?(?:\s+in\s+duplicate)?\s+(?:in|at)\s+(?:the\s+city\s+of\s+)?"
+    r"(?P<place>[A-Z][\w\-]*(?:\.[A-Z]\.?)?(?:\s+(?:(?:di|de|del|da|la|am)\s+)?[A-Z][\w\-]*"
+    r"(?:\.[A-Z]\.?)?)*"
+    r"(?:,\s+D\.C\.)?(?:\s+\([A-Z][\w\s\-]*\))?)"
     r"(?P<rest>[^\n]{0,80})"
 )
 _ORDINAL_DATE = re.compile(
     rf"(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:day\s+of\s+)?({_MONTHS}),?\s+(\d{{4}})", re.IGNORECASE
 )
-_SIGNED_UK = re.compile(r"(?:Підписано|Вчинено)[^.]*?\bв\s+(?:м\.\s*)?([А-ЯІЇЄҐ][\w\-]+)"
-                        r"[^.]*?(\d{1,2}\s+\w+\s+\d{4})")
+_SIGNED_UK = re.compile(
+    r"(?:Підписано|Вчинено)[^.]*?\bв\s+(?:м\.\s*)?([А-ЯІЇЄҐ][\w\-]+)"
+    r"[^.]*?(\d{1,2}\s+\w+\s+\d{4})"
+)
 _BETWEEN = re.compile(r"\bbetween\s+(.+?)\s+and\s+(.+?)(?:\s+on\s+.*)?\s*$", re.IGNORECASE)
-_STATE_FORM = re.compile(r"^(?:the\s+)?(?:(?:Republic|Kingdom|Grand-Duchy|Government)\s+of\s+(?:the\s+)?)?",
-                         re.IGNORECASE)
+_STATE_FORM = re.compile(
+    r"^(?:the\s+)?(?:(?:Federal\s+)?(?:Republic|Kingdom|Grand-Duchy|Government)"
+    r"\s+of\s+(?:the\s+)?)?",
+    re.IGNORECASE,
+)
 _FRENCH_WORDS = re.compile(r"\b(le|la|les|des|et|est|une|pour|dans|avec|qui|que)\b", re.I)
 
 
@@ -71,12 +76,22 @@ def signing(text: str) -> tuple[str | None, str | None]:
     return None, None
 
 
+def _tidy(name: str) -> str:
+    """Title-case names that a PDF title sets in capitals ("NORWAY" -> "Norway")."""
+    if name.upper() != name:
+        return name
+    return " ".join(
+        w if w in ("&",) else w.capitalize() if w.lower() not in ("of", "and") else w.lower()
+        for w in name.split()
+    )
+
+
 def partners(doc: str, title: str) -> tuple[str, ...]:
     """The parties other than Ukraine, from "... between X and Y" or else from the file name."""
     match = _BETWEEN.search(title)
     if match:
         sides = [s.strip(" .") for s in match.groups()]
-        others = [s for s in sides if "Ukrain" not in s]
+        others = [s for s in sides if "ukrain" not in s.lower()]
         if others:
-            return tuple(_STATE_FORM.sub("", s) for s in others)
+            return tuple(_tidy(_STATE_FORM.sub("", s)) for s in others)
     return (doc.replace("-", " ").title(),)

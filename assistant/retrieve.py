@@ -26,8 +26,11 @@ EXPANSION_WEIGHT = 0.5
 SECTION_BOOST = 0.1  # for passages in a section the question names ("in the preamble")
 
 
-_SECTION_NAME = re.compile(r"\b(?:preamble|introduction|(?:part|article|section|chapter)\s+"
-                           r"(?:[ivxlc]+|\d+)\b)", re.IGNORECASE)
+_SECTION_NAME = re.compile(
+    r"\b(?:preamble|introduction|(?:part|article|section|chapter)\s+"
+    r"(?:[ivxlc]+|\d+)\b)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -68,8 +71,9 @@ class Retriever:
         self.embedder = embedder
         self.passages = snapshot.passages
         self._bm25 = BM25([tokens(lexical_text(p)) for p in self.passages])
-        self.terms: list[Term] = [t for p in self.passages
-                                  for t in find_terms(p.doc, p.ordinal, p.text)]
+        self.terms: list[Term] = [
+            t for p in self.passages for t in find_terms(p.doc, p.ordinal, p.text)
+        ]
         self._expansions = {t.term: t.expansion for t in self.terms}
         self._rows_by_doc: dict[str, np.ndarray] = {}
         for row, p in enumerate(self.passages):
@@ -89,8 +93,12 @@ class Retriever:
 
     def expansion(self, question: str) -> str:
         """Words added to the question: acronym expansions and the agreements' paraphrases."""
-        return " ".join(filter(None, [acronym_expansion(question, self._expansions),
-                                      paraphrase_expansion(question)]))
+        return " ".join(
+            filter(
+                None,
+                [acronym_expansion(question, self._expansions), paraphrase_expansion(question)],
+            )
+        )
 
     def expand(self, question: str) -> str:
         return f"{question} {self.expansion(question)}".strip()
@@ -99,7 +107,9 @@ class Retriever:
         asked = tokens(question)
         added = [t for t in tokens(self.expansion(question)) if t not in asked]
         # Added words help recall but must not outweigh the user's own words.
-        return self._bm25.scores(asked + added, [1.0] * len(asked) + [EXPANSION_WEIGHT] * len(added))
+        return self._bm25.scores(
+            asked + added, [1.0] * len(asked) + [EXPANSION_WEIGHT] * len(added)
+        )
 
     def embed(self, text: str) -> np.ndarray:
         with self._lock:
@@ -118,18 +128,24 @@ class Retriever:
         wanted = [m.group(0).lower() for m in _SECTION_NAME.finditer(question)]
         if not wanted:
             return []
-        return [int(r) for r in rows
-                if any(s.lower().startswith(w) for s in self.passages[r].section for w in wanted)]
+        labels = [re.compile(rf"{re.escape(w)}\b") for w in wanted]
+        return [
+            int(r)
+            for r in rows
+            if any(label.match(s.lower()) for s in self.passages[r].section for label in labels)
+        ]
 
     def search(self, question: str, k: int = 5, docs: list[str] | None = None) -> list[Hit]:
         """The top ``k`` passages for the question within ``docs`` (all when None)."""
-        expanded = self.expand(question)
-        dense = self.snapshot.vectors.scores(self.embed(expanded))
+        if docs is None:
+            rows = np.arange(len(self.passages))
+        else:
+            chosen = [self._rows_by_doc[d] for d in docs if d in self._rows_by_doc]
+            if not chosen:
+                return []
+            rows = np.concatenate(chosen)
+        dense = self.snapshot.vectors.scores(self.embed(self.expand(question)))
         lexical = self._lexical_scores(question)
-        rows = (np.concatenate([self._rows_by_doc[d] for d in docs if d in self._rows_by_doc])
-                if docs else np.arange(len(self.passages)))
-        if not len(rows):
-            return []
         by_dense = rows[np.argsort(-dense[rows], kind="stable")].tolist()
         lexical_rows = rows[lexical[rows] > 0]
         by_lexical = lexical_rows[np.argsort(-lexical[lexical_rows], kind="stable")].tolist()
@@ -137,8 +153,10 @@ class Retriever:
             fused = fuse([by_dense, by_lexical], [DENSE_WEIGHT, LEXICAL_WEIGHT])
         else:
             top_lexical = float(lexical[rows].max()) or 1.0
-            fused = {int(r): float(dense[r]) + LEXICAL_SHARE * float(lexical[r]) / top_lexical
-                     for r in rows}
+            fused = {
+                int(r): float(dense[r]) + LEXICAL_SHARE * float(lexical[r]) / top_lexical
+                for r in rows
+            }
         for r in self._named_section_rows(question, rows):
             fused[r] += SECTION_BOOST
         best = sorted(fused, key=lambda r: (-fused[r], r))[:k]

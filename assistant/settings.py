@@ -22,16 +22,32 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("corpus", "ASSISTANT_CORPUS", "corpus",
-            "Folder (or single file) of agreement texts: .txt .md .docx .pdf .html."),
+    Setting(
+        "corpus",
+        "ASSISTANT_CORPUS",
+        "corpus",
+        "Folder (or single file) of agreement texts: .txt .md .docx .pdf .html.",
+    ),
     Setting("index", "ASSISTANT_INDEX", "index", "Folder that holds the built index."),
-    Setting("model", "ASSISTANT_MODEL", DEFAULT_MODEL,
-            "Sentence-transformers model: the bundled default, or a local model folder."),
+    Setting(
+        "model",
+        "ASSISTANT_MODEL",
+        DEFAULT_MODEL,
+        "Sentence-transformers model: the bundled default, or a local model folder.",
+    ),
     Setting("k", "ASSISTANT_K", "5", "How many passages an answer quotes."),
-    Setting("max_question_chars", "ASSISTANT_MAX_QUESTION_CHARS", "1000",
-            "Longer questions are refused with a message."),
-    Setting("data_dir", "ASSISTANT_DATA_DIR", "data",
-            "Folder for data the app writes (feedback database)."),
+    Setting(
+        "max_question_chars",
+        "ASSISTANT_MAX_QUESTION_CHARS",
+        "1000",
+        "Longer questions are refused with a message.",
+    ),
+    Setting(
+        "data_dir",
+        "ASSISTANT_DATA_DIR",
+        "data",
+        "Folder for data the app writes (feedback database).",
+    ),
     Setting("host", "ASSISTANT_HOST", "127.0.0.1", "Address the app binds to."),
     Setting("port", "ASSISTANT_PORT", "7860", "Port the app listens on."),
 )

@@ -91,7 +91,13 @@ def heading_level(block: Block, is_first: bool = False) -> int | None:
     if _PART.match(text) or _FRONT_MATTER.match(text):
         return 1
     if block.number is not None:  # an auto-numbered short line without a full stop
-        return 1 if block.number.isalpha() and block.number.isupper() else None
+        if not (block.number.isalpha() and block.number.isupper()):
+            return None
+        return (
+            1
+            if re.fullmatch(_ROMAN, block.number) and len(block.number) > 1 or block.number == "I"
+            else 2
+        )
     if block.list_level is not None:
         return None
     if _ROMAN_HEADING.match(text) and len(text) < 120:
@@ -116,23 +122,47 @@ def _looks_like_title(text: str) -> bool:
     )
 
 
+def title_length(blocks: list[Block]) -> int:
+    """How many leading blocks form the title: the first, plus the all-capital lines that
+    continue it in PDFs ("AGREEMENT" / "BETWEEN" / "THE UNITED KINGDOM ..." / "AND" / "UKRAINE")."""
+    count = 1
+    for block in blocks[1:]:
+        text = block.text
+        if (
+            len(text) < 120
+            and text.upper() == text
+            and any(c.isalpha() for c in text)
+            and not _PART.match(text)
+            and not _FRONT_MATTER.match(text)
+            and blocks[0].text.upper() == blocks[0].text
+        ):
+            count += 1
+        else:
+            break
+    return count
+
+
+def title_of(blocks: list[Block]) -> str:
+    return " ".join(b.text for b in blocks[: title_length(blocks)])
+
+
 def passages_from_blocks(doc: str, blocks: list[Block]) -> list[Passage]:
     """Split a document's blocks into passages; offsets index :func:`canonical_text`."""
-    _, starts = canonical_text(blocks)
+    text, starts = canonical_text(blocks)
     state = _State()
-    passages: list[Passage] = []
+    titled = title_length(blocks)
+    end = starts[titled - 1] + len(blocks[titled - 1].text)
+    passages: list[Passage] = [Passage(doc, 0, (), None, "title", 0, end, text[:end])]
     for i, (block, start) in enumerate(zip(blocks, starts, strict=True)):
-        level = None if i == 0 or state.signed else heading_level(block)
+        if i < titled:
+            continue
+        level = None if state.signed else heading_level(block)
         if level == 1 and _continues_letters(block.text, state.last_letter):
             level = 2  # "I. Resilience ..." after "H. Economic ..." is section I, not Part I
         if level == 2 and _LETTER_HEADING.match(block.text):
             state.last_letter = block.text[0]
         elif level == 1:
             state.last_letter = ""
-        if i == 0:
-            passages.append(Passage(doc, 0, (), None, "title", start, start + len(block.text),
-                                    block.text))
-            continue
         if level is not None:
             _enter_heading(state, block, level)
             continue
@@ -142,8 +172,12 @@ def passages_from_blocks(doc: str, blocks: list[Block]) -> list[Passage]:
 
 
 def _continues_letters(text: str, last_letter: str) -> bool:
-    return bool(last_letter) and len(text) > 2 and text[1] in ".)" and \
-        ord(text[0]) == ord(last_letter) + 1
+    return (
+        bool(last_letter)
+        and len(text) > 2
+        and text[1] in ".)"
+        and ord(text[0]) == ord(last_letter) + 1
+    )
 
 
 def _enter_heading(state: _State, block: Block, level: int) -> None:
@@ -166,11 +200,14 @@ def _passage_for(doc: str, ordinal: int, block: Block, start: int, state: _State
     nested = block.list_level is not None and block.list_level > 0
     if item or (nested and state.paragraph is not None):
         label = (item.group(1) or item.group(2)) if item else (block.number or "")
-        depth = _item_depth(state, label, block.list_level)
+        depth, style = _item_depth(state, label, block.list_level)
         state.items = state.items[:depth]
-        context = " … ".join([state.lead_in] + [t for _, _, t in state.items] if state.lead_in
-                             else [t for _, _, t in state.items])
-        state.items.append((_style(label), label, text))
+        context = " … ".join(
+            [state.lead_in] + [t for _, _, t in state.items]
+            if state.lead_in
+            else [t for _, _, t in state.items]
+        )
+        state.items.append((style, label, text))
         number = (state.paragraph or "") + "".join(f"({lab})" for _, lab, _ in state.items if lab)
         return Passage(doc, ordinal, section, number or None, "item", start, end, text, context)
     marker = _PARAGRAPH_MARKER.match(text)
@@ -190,14 +227,15 @@ def _style(label: str) -> str:
     return "upper" if label.isupper() else "lower"
 
 
-def _item_depth(state: _State, label: str, list_level: int | None) -> int:
-    """How many enclosing items this one has: from Word's level when known, else by style."""
-    if list_level is not None and list_level > 0:
-        return min(list_level - 1, len(state.items))
+def _item_depth(state: _State, label: str, list_level: int | None) -> tuple[int, str]:
+    """How many enclosing items this one has (from Word's level when known, else by marker
+    style), and the item's marker style."""
     style = _style(label)
     if style == "roman" and len(label) == 1 and any(s == "lower" for s, _, _ in state.items):
         style = "lower"  # "(i)" after "(h)" is the letter i
+    if list_level is not None and list_level > 0:
+        return min(list_level - 1, len(state.items)), style
     for depth, (item_style, _, _) in enumerate(state.items):
         if item_style == style:
-            return depth
-    return len(state.items)
+            return depth, style
+    return len(state.items), style

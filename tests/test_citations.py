@@ -44,11 +44,6 @@ def test_section_label(heading: str, label: str) -> None:
     assert section_label(heading) == label
 
 
-@pytest.mark.xfail(
-    reason="citations._NUMBERED takes a heading's first word 'A' as a letter label, so "
-    "czechia/germany/latvia/spain's 'A just peace' sections are cited as 'A'",
-    strict=True,
-)
 def test_heading_starting_with_the_article_a_is_not_a_letter_label() -> None:
     assert section_label("A just and sustainable peace") == "A just and sustainable peace"
 

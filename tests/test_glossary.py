@@ -36,11 +36,6 @@ def test_find_terms(text: str, term: str, expansion: str) -> None:
     assert find_terms("canada", 7, text) == [Term(term, expansion, "canada", 7)]
 
 
-@pytest.mark.xfail(
-    reason="glossary._expansion_for skips small words, so an acronym that takes a letter from "
-    "one ('of' in GSOIA) is never found; the module's own doctest fails",
-    strict=True,
-)
 def test_find_terms_takes_letters_from_small_words() -> None:
     text = "conclude a General Security of Information Agreement (GSOIA) between"
 

@@ -192,11 +192,6 @@ def test_crash_mid_build_keeps_serving_the_previous_build(
     assert load(index, EMBEDDER).passages == before.passages
 
 
-@pytest.mark.xfail(
-    reason="index.build names build folders by second and pid, so a second build by the same "
-    "process within one second fails with 'Directory not empty' on os.replace",
-    strict=True,
-)
 def test_two_builds_within_one_second_both_succeed(
     tiny_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -94,11 +94,6 @@ def test_hash_and_dash_lines_are_plain_text_in_a_txt_file(tmp_path: Path) -> Non
     assert read(path) == [Block("# not a heading"), Block("- not a bullet")]
 
 
-@pytest.mark.xfail(
-    reason="readers/text.py: a Markdown bullet is emitted as soon as its first line is read, so "
-    "its wrapped continuation line becomes a separate paragraph",
-    strict=True,
-)
 def test_a_wrapped_markdown_bullet_stays_one_item(tmp_path: Path) -> None:
     path = write(tmp_path, "a.md", "- a bullet item that\n  continues here\n- next item\n")
 

@@ -113,11 +113,6 @@ def test_search_stays_within_the_documents_given(hashing_bot) -> None:
     assert hits[0].passage.text == "This Agreement shall remain in force for ten years."
 
 
-@pytest.mark.xfail(
-    reason="Retriever.search calls np.concatenate on an empty list when no document in `docs` "
-    "is indexed (ValueError) instead of returning [] as its `if not len(rows)` intends",
-    strict=True,
-)
 def test_search_in_documents_not_indexed_finds_nothing(hashing_bot) -> None:
     assert hashing_bot.retriever.search("ten years", docs=["nope"]) == []
 
@@ -131,11 +126,6 @@ def test_a_named_part_ranks_its_passages_first(hashing_bot) -> None:
     assert [h.passage.id for h in hits] == ["netherlands:6", "netherlands:3"]
 
 
-@pytest.mark.xfail(
-    reason="Retriever._named_section_rows matches section names by prefix, so 'Part I' in a "
-    "question also boosts Part II, III, IV ... passages",
-    strict=True,
-)
 def test_part_i_does_not_boost_part_ii(hashing_bot) -> None:
     import numpy as np
 

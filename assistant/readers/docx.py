@@ -142,12 +142,29 @@ class _Counters:
         return format_number(values[ilvl], level.fmt)
 
 
-_ROMAN = [(1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
-          (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")]
+_ROMAN = [
+    (1000, "m"),
+    (900, "cm"),
+    (500, "d"),
+    (400, "cd"),
+    (100, "c"),
+    (90, "xc"),
+    (50, "l"),
+    (40, "xl"),
+    (10, "x"),
+    (9, "ix"),
+    (5, "v"),
+    (4, "iv"),
+    (1, "i"),
+]
 
 
 def format_number(value: int, fmt: str) -> str:
-    """Render a counter value in a Word number format: ``format_number(4, "lowerRoman") == "iv"``."""
+    """Render a counter value in a Word number format.
+
+    >>> format_number(4, "lowerRoman")
+    'iv'
+    """
     if fmt in ("lowerRoman", "upperRoman"):
         out, rest = "", value
         for amount, numeral in _ROMAN:

@@ -25,11 +25,13 @@ def read(path: Path) -> list[Block]:
     one_per_line = _no_blank_between(lines)
     blocks: list[Block] = []
     pending: list[str] = []
+    level: list[int | None] = [None]  # list level of the pending block
 
     def flush() -> None:
         if pending:
-            blocks.append(Block(clean_text(" ".join(pending))))
+            blocks.append(Block(clean_text(" ".join(pending)), list_level=level[0]))
             pending.clear()
+        level[0] = None
 
     for line in lines:
         if not line.strip():
@@ -41,11 +43,11 @@ def read(path: Path) -> list[Block]:
             flush()
             blocks.append(Block(clean_text(heading.group(2)), heading=True))
         elif bullet:
-            flush()
-            depth = len(bullet.group(1).expandtabs(4)) // 2
+            flush()  # a bullet stays pending so its wrapped lines join it
+            level[0] = len(bullet.group(1).expandtabs(4)) // 2
             pending.append(bullet.group(2))
-            blocks.append(Block(clean_text(" ".join(pending)), list_level=depth))
-            pending.clear()
+        elif level[0] is not None and line[:1].isspace():
+            pending.append(line)  # an indented line continues the bullet above it
         elif one_per_line or _STARTS_BLOCK.match(line):
             flush()
             pending.append(line)
