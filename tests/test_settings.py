@@ -23,6 +23,10 @@ def test_defaults() -> None:
         data_dir=Path("data"),
         host="127.0.0.1",
         port=7860,
+        auth="",
+        allowed_origins="",
+        backend="faiss",
+        milvus_uri="",
     )
 
 
