@@ -76,6 +76,11 @@ def test_readme_documents_every_setting() -> None:
     undocumented = [
         s.env
         for s in SETTINGS
-        if not any(re.search(rf"`{s.env}`.*`{re.escape(s.default)}`", r) for r in rows)
+        if not any(
+            re.search(
+                rf"`{s.env}`.*" + (f"`{re.escape(s.default)}`" if s.default else r"\(none\)"), r
+            )
+            for r in rows
+        )
     ]
     assert undocumented == []
