@@ -23,6 +23,7 @@ DENSE_WEIGHT = 1.0
 FUSION = "score"
 LEXICAL_SHARE = 0.4  # BM25 scaled to [0, 1] within scope, added to cosine similarity
 EXPANSION_WEIGHT = 0.5
+CONTEXT_WEIGHT = 0.2
 SECTION_BOOST = 0.1  # for passages in a section the question names ("in the preamble")
 
 
@@ -71,6 +72,9 @@ class Retriever:
         self.embedder = embedder
         self.passages = snapshot.passages
         self._bm25 = BM25([tokens(lexical_text(p)) for p in self.passages])
+        # The lead-in of an item, as a second, lighter field: "landmines" in the lead-in
+        # should lift its "(i) continue supporting humanitarian demining ..." items.
+        self._bm25_context = BM25([tokens(p.context) for p in self.passages])
         self.terms: list[Term] = [
             t for p in self.passages for t in find_terms(p.doc, p.ordinal, p.text)
         ]
@@ -107,8 +111,10 @@ class Retriever:
         asked = tokens(question)
         added = [t for t in tokens(self.expansion(question)) if t not in asked]
         # Added words help recall but must not outweigh the user's own words.
-        return self._bm25.scores(
-            asked + added, [1.0] * len(asked) + [EXPANSION_WEIGHT] * len(added)
+        terms = asked + added
+        weights = [1.0] * len(asked) + [EXPANSION_WEIGHT] * len(added)
+        return self._bm25.scores(terms, weights) + CONTEXT_WEIGHT * self._bm25_context.scores(
+            terms, weights
         )
 
     def embed(self, text: str) -> np.ndarray:

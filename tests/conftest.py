@@ -273,3 +273,17 @@ def real_bot(tmp_path_factory: pytest.TempPathFactory, shared_corpus: Path):
         settings=CLEAN_SETTINGS,
         report=lambda message: None,
     )
+
+
+@pytest.fixture(scope="session")
+def real_all_bot(tmp_path_factory: pytest.TempPathFactory, shared_corpus: Path):
+    """The real model over all 28 agreements, indexed once per session (about a minute)."""
+    from assistant import Assistant
+
+    return Assistant.open(
+        corpus=shared_corpus,
+        index=tmp_path_factory.mktemp("all-index"),
+        model=DEFAULT_MODEL,
+        settings=CLEAN_SETTINGS,
+        report=lambda message: None,
+    )

@@ -11,9 +11,10 @@ import pytest
 from assistant.errors import AssistantError
 from assistant.evaluation import Report, evaluate, first_relevant, normalise, read_questions
 
-RECALL1_FLOOR = 0.70
-RECALL5_FLOOR = 0.95
-MRR10_FLOOR = 0.80
+# Just under what the engine reaches (R@1 0.90, R@5 1.00, MRR@10 0.95 on 30 Canada questions).
+RECALL1_FLOOR = 0.86
+RECALL5_FLOOR = 0.96
+MRR10_FLOOR = 0.92
 
 DEV_QUESTIONS = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev_questions.jsonl"
 
@@ -107,3 +108,17 @@ def test_quality_floor_on_the_canada_dev_questions(real_bot) -> None:
     assert summary["recall@5"] >= RECALL5_FLOOR, shown
     assert summary["mrr@10"] >= MRR10_FLOOR, shown
     assert summary["mean_passage_chars"] < 450, shown
+
+
+@pytest.mark.model
+@pytest.mark.corpus
+def test_questions_about_other_agreements_with_all_28_loaded(real_all_bot) -> None:
+    if not DEV_QUESTIONS.is_file():
+        pytest.skip(f"no dev questions at {DEV_QUESTIONS}")
+    others = [q for q in read_questions(DEV_QUESTIONS) if q["doc"] != "canada"]
+    summary = evaluate(real_all_bot, others).summary()
+    shown = json.dumps(summary, indent=1)
+
+    assert summary["questions"] == len(others) >= 5, shown
+    assert summary["recall@1"] >= 0.8, shown  # all five are first today
+    assert summary["recall@5"] == 1.0, shown
