@@ -4,19 +4,16 @@ comes from the question's document and contains one of its gold phrases (after n
 from __future__ import annotations
 
 import json
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.errors import AssistantError
+from assistant.lexical import normalise as fold
 
 
 def normalise(text: str) -> str:
     """NFKC, straight quotes, hyphens for dashes, collapsed whitespace, lower case."""
-    text = unicodedata.normalize("NFKC", text)
-    for a, b in (("’", "'"), ("‘", "'"), ("“", '"'), ("”", '"'), ("–", "-"), ("—", "-")):
-        text = text.replace(a, b)
-    return " ".join(text.split()).lower()
+    return " ".join(fold(text).split())
 
 
 @dataclass
