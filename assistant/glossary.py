@@ -126,6 +126,8 @@ PARAPHRASES: dict[str, str] = {
     "start": "enter into effect",
     "effective": "enter into effect",
     "how long": "valid period",
+    "again": "renewed future",
+    "another": "renewed future",
     "talk": "consult consultations",
     "talks": "consultations dialogue",
     "quickly": "within hours",

@@ -34,8 +34,22 @@ def normalise(text: str) -> str:
     return text.lower()
 
 
+# Adjectives of the places these texts name, so "Russia" meets "Russian aggression".
+_DEMONYMS = {
+    "russian": "russia",
+    "ukrainian": "ukraine",
+    "ukrainians": "ukraine",
+    "canadian": "canada",
+    "canadians": "canada",
+    "european": "europe",
+    "american": "america",
+    "british": "britain",
+}
+
+
 def stem(word: str) -> str:
     """A deliberately light suffix stripper: plurals, -ing, -ed, -ly, -ation (enough for BM25)."""
+    word = _DEMONYMS.get(word, word)
     if len(word) <= 3 or word[0].isdigit():
         return word
     for suffix, repl in (

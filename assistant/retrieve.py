@@ -25,6 +25,10 @@ LEXICAL_SHARE = 0.4  # BM25 scaled to [0, 1] within scope, added to cosine simil
 EXPANSION_WEIGHT = 0.5
 CONTEXT_WEIGHT = 0.2
 SECTION_BOOST = 0.1  # for passages in a section the question names ("in the preamble")
+# Recitals restate context in general words that match many questions; the operative clauses
+# are what staff cite, so recitals give way unless the question asks for the preamble.
+RECITAL_PENALTY = 0.05
+_RECITALS = {("Preamble",), ("PREAMBLE",), ("Introduction",), ("I. Preamble",)}
 
 
 _SECTION_NAME = re.compile(
@@ -72,8 +76,9 @@ class Retriever:
         self.embedder = embedder
         self.passages = snapshot.passages
         self._bm25 = BM25([tokens(lexical_text(p)) for p in self.passages])
-        # The lead-in of an item, as a second, lighter field: "landmines" in the lead-in
-        # should lift its "(i) continue supporting humanitarian demining ..." items.
+        # An item's lead-in, as a second, lighter field: "landmines" in the lead-in lifts its
+        # "(i) continue supporting humanitarian demining ..." item. (A lead-in does not get its
+        # items' words: it would then outrank the very item a question asks about.)
         self._bm25_context = BM25([tokens(p.context) for p in self.passages])
         self.terms: list[Term] = [
             t for p in self.passages for t in find_terms(p.doc, p.ordinal, p.text)
@@ -165,5 +170,8 @@ class Retriever:
             }
         for r in self._named_section_rows(question, rows):
             fused[r] += SECTION_BOOST
+        for r in rows:
+            if self.passages[r].section[:1] in _RECITALS:
+                fused[int(r)] -= RECITAL_PENALTY
         best = sorted(fused, key=lambda r: (-fused[r], r))[:k]
         return [Hit(self.passages[r], fused[r], float(dense[r]), float(lexical[r])) for r in best]
