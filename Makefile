@@ -23,15 +23,19 @@ run: $(STAMP)
 	$(PY) -m assistant serve
 
 test: $(STAMP)
-	$(PY) -m ruff check assistant tests
+	$(PY) -m ruff check assistant tests bench
 	$(PY) -m pytest -q
 
 eval: $(STAMP)
 	$(PY) -m assistant eval ../shared/eval/dev_questions.jsonl --corpus ../shared/corpus
 
 lint: $(STAMP)
-	$(PY) -m ruff check assistant tests
-	$(PY) -m ruff format --check assistant tests
+	$(PY) -m ruff check assistant tests bench
+	$(PY) -m ruff format --check assistant tests bench
+
+bench: $(STAMP)
+	$(PY) -m bench.run
+	$(PY) -m bench.scale
 
 clean:
 	rm -rf $(VENV) index/current index/builds

@@ -16,6 +16,7 @@ from assistant.answer import (
 )
 from assistant.citations import citation
 from assistant.embedding import Embedder, load_embedder
+from assistant.encoder import query_embedder
 from assistant.errors import QuestionError, UnknownDocumentError
 from assistant.index import Snapshot, build, load
 from assistant.lexical import tokens
@@ -57,7 +58,9 @@ class Assistant:
         )
         embedder = embedder or load_embedder(settings.model)
         build(settings.corpus, settings.index, embedder, report=report)
-        return cls(load(settings.index, embedder), embedder, settings)
+        snapshot = load(settings.index, embedder, settings.backend, settings.milvus_uri)
+        # Queries go through the ONNX export when there is one: no torch on the query path.
+        return cls(snapshot, query_embedder(settings.index, embedder), settings)
 
     @property
     def documents(self):
@@ -107,7 +110,9 @@ class Assistant:
         sentence_scores = None
         if len(spans) > 1 and rank <= 3:
             q = self.retriever.embed(self.retriever.expand(question))
-            vectors = self.embedder.encode([p.text[s:e] for s, e in spans])
+            vectors = self.snapshot.sentence_vectors(p)  # stored at build time
+            if vectors is None:
+                vectors = self.embedder.encode([p.text[s:e] for s, e in spans])
             sentence_scores = (vectors @ q).tolist()
         s, e = highlight_span(p.text, asked, sentence_scores)
         highlight = p.text[s:e]
@@ -129,3 +134,47 @@ class Assistant:
             p.end,
             round(hit.score, 6),
         )
+
+    # --- beyond search: thin delegations to the modules that do the work -------------------------
+
+    def conversation(self, strategy: str = "fuse"):
+        """A :class:`~assistant.conversation.Conversation` that resolves follow-up questions."""
+        from assistant.conversation import Conversation
+
+        return Conversation(self, strategy=strategy)
+
+    def compare(self, question: str, docs: list[str] | None = None):
+        """Each agreement's best clause for ``question`` (see :mod:`assistant.compare`)."""
+        from assistant.compare import compare
+
+        return compare(self, question, docs)
+
+    def verify(self, claim: str, doc: str | None = None):
+        """Whether the agreement supports ``claim`` (see :mod:`assistant.verify`)."""
+        from assistant.verify import verify
+
+        return verify(self, claim, doc)
+
+    def tour(self, doc: str | None = None):
+        """The agreement section by section (see :mod:`assistant.onboarding`)."""
+        from assistant.onboarding import tour
+
+        return tour(self, doc)
+
+    def glossary(self, doc: str | None = None):
+        """Acronyms and defined terms with where each is defined."""
+        from assistant.onboarding import glossary
+
+        return glossary(self, doc)
+
+    def facts(self, doc: str | None = None):
+        """Key figures, durations and dates, each in its verbatim sentence."""
+        from assistant.onboarding import facts
+
+        return facts(self, doc)
+
+    def quiz(self, n: int = 5, doc: str | None = None, seed: int = 0):
+        """``n`` multiple-choice questions built from the facts and the tour."""
+        from assistant.onboarding import quiz
+
+        return quiz(self, n, doc, seed)

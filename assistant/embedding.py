@@ -49,7 +49,7 @@ def model_path(model: str) -> Path | None:
 class SentenceTransformerEmbedder:
     """The sentence-transformers model, loaded from disk on first use (imports torch lazily)."""
 
-    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 32):
+    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 16):
         self.model_id = model
         self._path = model_path(model)
         self._batch_size = batch_size
@@ -59,13 +59,25 @@ class SentenceTransformerEmbedder:
 
     @property
     def dimension(self) -> int:
-        return int(self._load().get_sentence_embedding_dimension())
+        model = self._load()
+        # Renamed in sentence-transformers 6 (the old name warns); older versions lack the new one.
+        get = getattr(model, "get_embedding_dimension", None)
+        get = get or model.get_sentence_embedding_dimension
+        return int(get())
 
     def fingerprint(self) -> str:
         """A hash of the model's config and weights (sizes, first and last MiB): cheap to redo."""
         if self._fingerprint is None:
             self._fingerprint = _fingerprint_folder(self._path) if self._path else self.model_id
         return self._fingerprint
+
+    def path(self) -> Path | None:
+        """The model's local folder (None for a hub id that is not on disk)."""
+        return self._path
+
+    def model(self):
+        """The loaded ``SentenceTransformer`` (loads torch on first call)."""
+        return self._load()
 
     def _load(self):
         with self._lock:
@@ -84,23 +96,27 @@ class SentenceTransformerEmbedder:
             return self._model
 
     def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        """Normalised float32 vectors, one row per text.
+
+        Texts are sorted by length across the whole call, not per batch, so each batch pads to
+        similar lengths (a third less work on the agreements than in corpus order).
+        """
         model = self._load()
-        chunks = []
-        for start in range(0, len(texts), 256):
-            batch = list(texts[start : start + 256])
-            chunks.append(
-                model.encode(
-                    batch,
-                    batch_size=self._batch_size,
-                    normalize_embeddings=True,
-                    convert_to_numpy=True,
-                )
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for start in range(0, len(order), 256):
+            rows = order[start : start + 256]
+            out[rows] = model.encode(
+                [texts[i] for i in rows],
+                batch_size=self._batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
             )
             if progress:
                 progress(min(start + 256, len(texts)), len(texts))
-        if not chunks:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.ascontiguousarray(np.vstack(chunks), dtype=np.float32)
+        return out
 
 
 def _fingerprint_folder(path: Path) -> str:

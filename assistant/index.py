@@ -6,13 +6,17 @@ Layout::
     index/builds/<name>/manifest.json
                        /documents.jsonl   metadata and canonical text, one document a line
                        /passages.jsonl    one passage a line, offsets into its document's text
-                       /vectors.faiss     FAISS flat inner-product index, one row per passage
+                       /vectors.faiss     FAISS index (flat when small), one row per passage
+                       /sentences.faiss   FAISS flat index, one row per sentence of each
+                                          multi-sentence passage (for highlighting)
+    index/models/<fingerprint>/           the model exported to ONNX (see assistant.encoder)
 
 A crash mid-build leaves CURRENT pointing at the previous build. No pickle anywhere.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import os
@@ -20,18 +24,18 @@ import secrets
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from assistant import __version__
+from assistant import __version__, answer
 from assistant.documents import Document, corpus_files, read_corpus, sha256_of
 from assistant.embedding import Embedder
 from assistant.errors import IndexMismatchError, IndexNotBuiltError
 from assistant.metadata import DocumentInfo
 from assistant.structure import Passage
-from assistant.vectors import VectorStore
+from assistant.vectors import FaissStore, IndexChoice, VectorStore
 
 log = logging.getLogger(__name__)
 FORMAT_VERSION = 1
@@ -52,7 +56,11 @@ def _builder_version() -> str:
             here / "index.py",
         ]
     )
-    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:12]
+    # The sentence splitter decides which sentence vectors a build stores.
+    splitter = inspect.getsource(answer.sentences) + answer._SENTENCE_END.pattern
+    digest = hashlib.sha256(
+        b"".join(p.read_bytes() for p in sources) + splitter.encode()
+    ).hexdigest()[:12]
     return f"{__version__}+{digest}"
 
 
@@ -71,6 +79,15 @@ class Snapshot:
     documents: dict[str, Document]
     passages: tuple[Passage, ...]
     vectors: VectorStore
+    sentences: np.ndarray | None = None  # vectors of the sentences of multi-sentence passages
+    sentence_rows: dict[str, tuple[int, int]] = field(default_factory=dict)  # passage id -> rows
+
+    def sentence_vectors(self, passage: Passage) -> np.ndarray | None:
+        """The stored vectors of ``passage``'s sentences (``answer.sentences`` order), or None."""
+        rows = self.sentence_rows.get(passage.id)
+        if rows is None or self.sentences is None:
+            return None
+        return self.sentences[rows[0] : rows[1]]
 
 
 def embedding_text(passage: Passage) -> str:
@@ -82,6 +99,13 @@ def embedding_text(passage: Passage) -> str:
     if passage.context:
         parts.append(passage.context[:400])
     return " | ".join(parts)
+
+
+def sentence_texts(passage: Passage) -> list[str]:
+    """The sentences of a passage whose vectors a build stores: none for a one-sentence passage
+    (its highlight is the whole passage)."""
+    spans = answer.sentences(passage.text)
+    return [passage.text[s:e] for s, e in spans] if len(spans) > 1 else []
 
 
 def current_build(index_dir: Path) -> Path | None:
@@ -121,15 +145,19 @@ def build(
     force: bool = False,
 ) -> Path:
     """Build the index unless it is current; return the build folder being served."""
+    from assistant.encoder import build_embedder
+
     reason = "forced" if force else staleness(corpus, index_dir, embedder)
     if reason is None:
+        build_embedder(index_dir, embedder, report)  # an index from before ONNX gets its export
         report("Index is up to date.")
         return current_build(index_dir)
     report(f"Building index ({reason}) ...")
     started = time.time()
     documents = read_corpus(corpus, warn=report)
     passages = [p for d in documents for p in d.passages]
-    vectors = _vectors_for(documents, passages, index_dir, embedder, report)
+    encoder = build_embedder(index_dir, embedder, report)
+    vectors, sentences = _vectors_for(documents, passages, index_dir, encoder, report)
     name = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}-{secrets.token_hex(3)}"
     tmp = index_dir / "builds" / f".{name}.tmp"
     tmp.mkdir(parents=True)
@@ -145,6 +173,7 @@ def build(
         "skipped": sorted({p.name for p in corpus_files(corpus)} - {d.file for d in documents}),
         "documents": len(documents),
         "passages": len(passages),
+        "sentences": len(sentences),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     # Hash skipped files too, so an unchanged broken file does not trigger endless rebuilds.
@@ -154,7 +183,7 @@ def build(
         else {}
     )
     try:
-        _write_build(tmp, manifest, documents, passages, vectors)
+        _write_build(tmp, manifest, documents, passages, vectors, sentences)
         final = tmp.parent / name
         os.replace(tmp, final)
     except BaseException:
@@ -175,39 +204,61 @@ def _vectors_for(
     index_dir: Path,
     embedder: Embedder,
     report: Report,
-) -> np.ndarray:
-    """Embed passages, reusing vectors of unchanged files from the current build."""
-    reuse = _reusable(index_dir, embedder)
-    texts = [embedding_text(p) for p in passages]
-    rows: list[np.ndarray | None] = [
-        reuse.get((d.sha256, t)) for d in documents for t in (embedding_text(p) for p in d.passages)
-    ]
-    todo = [i for i, r in enumerate(rows) if r is None]
-    if todo:
-        report(f"Embedding {len(todo)} passages ({len(passages) - len(todo)} reused) ...")
+) -> tuple[np.ndarray, np.ndarray]:
+    """Passage and sentence vectors, reusing those of unchanged texts from the current build.
+
+    Passage vectors are reused per unchanged file (the key is the file's hash and the text);
+    sentence vectors by text alone. All new texts are encoded in one call, sorted by length.
+    """
+    reuse, reuse_sentences = _reusable(index_dir, embedder)
+    keys = [(d.sha256, embedding_text(p)) for d in documents for p in d.passages]
+    sentence_list = [t for p in passages for t in sentence_texts(p)]
+    todo = [i for i, key in enumerate(keys) if key not in reuse]
+    todo_sentences = sorted({t for t in sentence_list if t not in reuse_sentences})
+    if todo or todo_sentences:
+        report(
+            f"Embedding {len(todo)} passages ({len(passages) - len(todo)} reused) and "
+            f"{len(todo_sentences)} sentences ..."
+        )
 
         def progress(done: int, total: int) -> None:
             report(f"  embedded {done}/{total}")
 
-        fresh = embedder.encode([texts[i] for i in todo], progress=progress)
-        for i, vector in zip(todo, fresh, strict=True):
-            rows[i] = vector
-    if not rows:
-        return np.zeros((0, embedder.dimension), dtype=np.float32)
-    return np.vstack(rows).astype(np.float32)
+        fresh = embedder.encode([keys[i][1] for i in todo] + todo_sentences, progress=progress)
+        reuse.update((keys[i], v) for i, v in zip(todo, fresh[: len(todo)], strict=True))
+        reuse_sentences.update(zip(todo_sentences, fresh[len(todo) :], strict=True))
+    # From a stored vector when there is one: asking the model would load it for nothing.
+    dimension = len(next(iter(reuse.values()))) if reuse else embedder.dimension
+    vectors = np.zeros((len(keys), dimension), dtype=np.float32)
+    for row, key in enumerate(keys):
+        vectors[row] = reuse[key]
+    sentences = np.zeros((len(sentence_list), dimension), dtype=np.float32)
+    for row, text in enumerate(sentence_list):
+        sentences[row] = reuse_sentences[text]
+    return vectors, sentences
 
 
-def _reusable(index_dir: Path, embedder: Embedder) -> dict[tuple[str, str], np.ndarray]:
+def _reusable(
+    index_dir: Path, embedder: Embedder
+) -> tuple[dict[tuple[str, str], np.ndarray], dict[str, np.ndarray]]:
     build = current_build(index_dir)
     if build is None:
-        return {}
+        return {}, {}
     try:
         snapshot = load(index_dir, embedder)
     except (IndexMismatchError, IndexNotBuiltError, ValueError, KeyError, OSError):
-        return {}
+        return {}, {}
     sha = {d.id: d.sha256 for d in snapshot.documents.values()}
     vectors = snapshot.vectors.vectors()
-    return {(sha[p.doc], embedding_text(p)): vectors[i] for i, p in enumerate(snapshot.passages)}
+    passages = {
+        (sha[p.doc], embedding_text(p)): vectors[i] for i, p in enumerate(snapshot.passages)
+    }
+    sentences: dict[str, np.ndarray] = {}
+    for p in snapshot.passages:
+        stored = snapshot.sentence_vectors(p)
+        if stored is not None:
+            sentences.update(zip(sentence_texts(p), stored, strict=True))
+    return passages, sentences
 
 
 def _write_build(
@@ -216,6 +267,7 @@ def _write_build(
     documents: list[Document],
     passages: list[Passage],
     vectors: np.ndarray,
+    sentences: np.ndarray,
 ) -> None:
     with (folder / "documents.jsonl").open("w", encoding="utf-8") as out:
         for d in documents:
@@ -224,7 +276,10 @@ def _write_build(
     with (folder / "passages.jsonl").open("w", encoding="utf-8") as out:
         for p in passages:
             out.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
-    VectorStore(vectors).save(folder / "vectors.faiss")
+    FaissStore(vectors).save(folder / "vectors.faiss")
+    FaissStore(sentences.reshape(-1, vectors.shape[1]), IndexChoice("Flat")).save(
+        folder / "sentences.faiss"
+    )
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=1))
     for file in folder.iterdir():  # durable before the pointer moves
         with file.open("rb") as handle:
@@ -248,13 +303,17 @@ def _prune(index_dir: Path, keep: str) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def load(index_dir: Path, embedder: Embedder) -> Snapshot:
+def load(
+    index_dir: Path, embedder: Embedder, backend: str = "faiss", milvus_uri: str = ""
+) -> Snapshot:
     """Load the current build, checking its manifest against the embedder.
 
-    Damaged or tampered files give :class:`IndexMismatchError` with what to do, never a crash.
+    ``backend`` 'milvus' serves the vectors from Milvus at ``milvus_uri`` (mirrored there from the
+    build on first use). Damaged or tampered files give :class:`IndexMismatchError` with what to
+    do, never a crash.
     """
     try:
-        return _load(index_dir, embedder)
+        return _load(index_dir, embedder, backend, milvus_uri)
     except (ValueError, KeyError, TypeError, RuntimeError, OSError) as exc:
         # json errors are ValueErrors; FAISS raises RuntimeError on a corrupt vector file
         raise IndexMismatchError(
@@ -263,7 +322,7 @@ def load(index_dir: Path, embedder: Embedder) -> Snapshot:
         ) from exc
 
 
-def _load(index_dir: Path, embedder: Embedder) -> Snapshot:
+def _load(index_dir: Path, embedder: Embedder, backend: str, milvus_uri: str) -> Snapshot:
     build = current_build(index_dir)
     if build is None:
         raise IndexNotBuiltError(f"No index in '{index_dir}'. Run: python -m assistant build")
@@ -304,10 +363,36 @@ def _load(index_dir: Path, embedder: Embedder) -> Snapshot:
                 f"Index in '{index_dir}' is damaged: passage {p.id} does "
                 "not match its document. Run: python -m assistant build"
             )
-    vectors = VectorStore.load(build / "vectors.faiss", model["dimension"])
+    vectors = FaissStore.load(build / "vectors.faiss", model["dimension"])
     if len(vectors) != len(passages):
         raise IndexMismatchError(
             f"Index in '{index_dir}' is damaged ({len(vectors)} vectors, "
             f"{len(passages)} passages). Run: python -m assistant build"
         )
-    return Snapshot(build, manifest, docs, passages, vectors)
+    sentences, sentence_rows = _load_sentences(build, passages, model["dimension"])
+    if backend != "faiss":
+        from assistant.milvus import open_store  # pymilvus only for this backend
+
+        vectors = open_store(backend, milvus_uri, build, manifest, vectors)
+    return Snapshot(build, manifest, docs, passages, vectors, sentences, sentence_rows)
+
+
+def _load_sentences(
+    build: Path, passages: tuple[Passage, ...], dimension: int
+) -> tuple[np.ndarray | None, dict[str, tuple[int, int]]]:
+    """Sentence vectors and each passage's rows; (None, {}) for a build without them."""
+    if not (build / "sentences.faiss").is_file():
+        return None, {}
+    vectors = FaissStore.load(build / "sentences.faiss", dimension).vectors()
+    rows, start = {}, 0
+    for p in passages:
+        count = len(answer.sentences(p.text))
+        if count > 1:
+            rows[p.id] = (start, start + count)
+            start += count
+    if start != len(vectors):
+        raise IndexMismatchError(
+            f"Index in '{build.parent.parent}' is damaged ({len(vectors)} sentence vectors, "
+            f"{start} sentences). Run: python -m assistant build --force"
+        )
+    return vectors, rows

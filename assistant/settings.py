@@ -50,14 +50,30 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("host", "ASSISTANT_HOST", "127.0.0.1", "Address the app binds to."),
     Setting("port", "ASSISTANT_PORT", "7860", "Port the app listens on."),
-    Setting("auth", "ASSISTANT_AUTH", "",
-            "Optional 'user:password' for the app's built-in login (prefer SSO at a proxy)."),
-    Setting("allowed_origins", "ASSISTANT_ALLOWED_ORIGINS", "",
-            "Comma-separated origins granted CORS by the app (none by default)."),
-    Setting("backend", "ASSISTANT_BACKEND", "faiss",
-            "Vector store: 'faiss' (default, in process) or 'milvus'."),
-    Setting("milvus_uri", "ASSISTANT_MILVUS_URI", "",
-            "Milvus server URI or milvus-lite file for the 'milvus' backend."),
+    Setting(
+        "auth",
+        "ASSISTANT_AUTH",
+        "",
+        "Optional 'user:password' for the app's built-in login (prefer SSO at a proxy).",
+    ),
+    Setting(
+        "allowed_origins",
+        "ASSISTANT_ALLOWED_ORIGINS",
+        "",
+        "Comma-separated origins granted CORS by the app (none by default).",
+    ),
+    Setting(
+        "backend",
+        "ASSISTANT_BACKEND",
+        "faiss",
+        "Vector store: 'faiss' (default, in process) or 'milvus'.",
+    ),
+    Setting(
+        "milvus_uri",
+        "ASSISTANT_MILVUS_URI",
+        "",
+        "Milvus server URI or milvus-lite file for the 'milvus' backend.",
+    ),
 )
 
 

@@ -18,13 +18,15 @@ from assistant.index import (
     current_build,
     embedding_text,
     load,
+    sentence_texts,
     staleness,
 )
-from assistant.vectors import VectorStore
+from assistant.vectors import FaissStore
 
 EMBEDDER = HashingEmbedder()
 # Passages per file of the tiny corpus (conftest), in corpus order.
 PASSAGES = {"netherlands": 8, "united-kingdom": 5, "united-states": 7}
+SENTENCES = 12  # six passages split into "1." and their sentence (vectors kept for highlights)
 
 
 def build_quietly(
@@ -46,6 +48,7 @@ def test_layout_and_manifest(tiny_corpus: Path, tmp_path: Path) -> None:
         "documents.jsonl",
         "manifest.json",
         "passages.jsonl",
+        "sentences.faiss",
         "vectors.faiss",
     ]
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -57,6 +60,7 @@ def test_layout_and_manifest(tiny_corpus: Path, tmp_path: Path) -> None:
     }
     assert manifest["documents"] == 3
     assert manifest["passages"] == sum(PASSAGES.values())
+    assert manifest["sentences"] == SENTENCES
     assert manifest["skipped"] == []
     assert sorted(manifest["files"]) == [
         "netherlands.txt",
@@ -101,7 +105,7 @@ def test_changed_file_makes_index_stale_and_rebuild_reuses_unchanged_vectors(
     assert second != first
     assert messages[:3] == [
         "Building index (corpus files changed) ...",
-        "Embedding 9 passages (12 reused) ...",
+        "Embedding 9 passages (12 reused) and 0 sentences ...",
         "  embedded 9/9",
     ]
     assert staleness(tiny_corpus, index, EMBEDDER) is None
@@ -170,7 +174,7 @@ def test_damaged_passages_file_is_detected(tiny_corpus: Path, tmp_path: Path) ->
 
 @pytest.mark.parametrize(
     ("target", "name"),
-    [(index_module, "_write_build"), (VectorStore, "save")],
+    [(index_module, "_write_build"), (FaissStore, "save")],
 )
 def test_crash_mid_build_keeps_serving_the_previous_build(
     tiny_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target, name: str
@@ -304,4 +308,60 @@ def test_embedding_text_puts_the_passage_first(hashing_bot) -> None:
 
     assert embedding_text(item) == (
         "expand co-production of munitions; | Part I. Purpose | The Participants will:"
+    )
+
+
+def test_sentence_vectors_are_stored_for_highlighting(tiny_corpus: Path, tmp_path: Path) -> None:
+    build_quietly(tiny_corpus, tmp_path / "index")
+    snapshot = load(tmp_path / "index", EMBEDDER)
+
+    split = [p for p in snapshot.passages if sentence_texts(p)]
+    assert [p.id for p in split] == [
+        "netherlands:2",
+        "netherlands:3",
+        "netherlands:6",
+        "united-kingdom:1",
+        "united-kingdom:2",
+        "united-kingdom:3",
+    ]
+    for p in snapshot.passages:
+        stored = snapshot.sentence_vectors(p)
+        if sentence_texts(p):
+            np.testing.assert_array_equal(stored, EMBEDDER.encode(sentence_texts(p)))
+        else:
+            assert stored is None
+
+
+class CountingEmbedder(HashingEmbedder):
+    """The hashing embedder, remembering every text it was asked to encode."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[str] = []
+
+    def encode(self, texts, progress=None):
+        self.seen += list(texts)
+        return super().encode(texts, progress)
+
+
+@pytest.mark.usefixtures("distinct_build_names")
+def test_changing_one_file_encodes_only_that_files_new_texts(
+    tiny_corpus: Path, tmp_path: Path
+) -> None:
+    embedder = CountingEmbedder()
+    build_quietly(tiny_corpus, tmp_path / "index", embedder)
+    # 12 sentences, each distinct text encoded once: "1." and "2." and six clauses.
+    assert len(embedder.seen) == sum(PASSAGES.values()) + 8
+    embedder.seen.clear()
+    changed = tiny_corpus / "united-kingdom.md"
+    changed.write_text(changed.read_text().replace("ten years", "twelve years"))
+    build_quietly(tiny_corpus, tmp_path / "index", embedder)
+    snapshot = load(tmp_path / "index", embedder)
+
+    uk = [p for p in snapshot.passages if p.doc == "united-kingdom"]
+    assert sorted(embedder.seen) == sorted(
+        [embedding_text(p) for p in uk] + ["This Agreement will remain in force for twelve years."]
+    )
+    np.testing.assert_array_equal(
+        snapshot.vectors.vectors(), embedder.encode([embedding_text(p) for p in snapshot.passages])
     )

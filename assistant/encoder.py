@@ -1,0 +1,232 @@
+"""The ONNX query encoder: the same sentence-transformers model, run by onnxruntime.
+
+Answering a question needs one short encode. Loading torch, transformers and sentence-transformers
+for it costs seconds of start-up; onnxruntime plus the ``tokenizers`` library cost a fraction of a
+second. So the build exports the model once (transformer, mean pooling and L2 normalisation in one
+graph) into a folder keyed by the model fingerprint::
+
+    index/models/<fingerprint>/model.onnx
+                              /tokenizer.json   copied from the model folder
+                              /encoder.json     model id, fingerprint, dimension, max tokens
+
+and queries are encoded with :class:`OnnxEmbedder`. The sentence-transformers model stays the
+reference encoder for building; a test checks both agree (cosine >= 0.999) on every passage of the
+Canada agreement. Nothing here imports torch unless :func:`export` is called.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import threading
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from assistant.embedding import Embedder, Progress, SentenceTransformerEmbedder
+
+log = logging.getLogger(__name__)
+ENCODER_VERSION = 1
+OPSET = 17
+
+
+def model_folder(index_dir: Path, fingerprint: str) -> Path:
+    """Where the exported encoder of the model with ``fingerprint`` lives."""
+    return index_dir / "models" / fingerprint
+
+
+def exported(index_dir: Path, embedder: Embedder) -> Path | None:
+    """The exported encoder folder for ``embedder`` when complete and current, else None."""
+    folder = model_folder(index_dir, embedder.fingerprint())
+    try:
+        meta = json.loads((folder / "encoder.json").read_text())
+    except (OSError, ValueError):
+        return None
+    current = (
+        meta.get("version") == ENCODER_VERSION
+        and meta.get("fingerprint") == embedder.fingerprint()
+        and (folder / "model.onnx").is_file()
+        and (folder / "tokenizer.json").is_file()
+    )
+    return folder if current else None
+
+
+def export(index_dir: Path, embedder: SentenceTransformerEmbedder) -> Path:
+    """Export ``embedder``'s model to ONNX under ``index_dir/models/<fingerprint>/``.
+
+    Written to a temporary folder and renamed, so readers never see half a model. Imports torch.
+    """
+    found = exported(index_dir, embedder)
+    if found:
+        return found
+    import torch
+
+    model = embedder.model()
+    transformer, pooling = model[0], model[1]
+    mean = getattr(pooling, "pooling_mode", None) == "mean" or getattr(
+        pooling, "pooling_mode_mean_tokens", False
+    )  # sentence-transformers >= 6 / older
+    if not mean or len(model) != 3 or type(model[2]).__name__ != "Normalize":
+        raise ValueError("only mean-pooled, normalised sentence-transformers models are exported")
+    hf = transformer.auto_model
+    # Eager attention: the SDPA path branches on the mask's values in Python, which tracing
+    # would freeze for the example batch.
+    hf.set_attn_implementation("eager")
+    folder = model_folder(index_dir, embedder.fingerprint())
+    tmp = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        example = torch.tensor([[101, 7592, 2088, 102], [101, 7592, 102, 0]])
+        mask = (example > 0).long()
+        axes = {0: "batch", 1: "tokens"}
+        with warnings.catch_warnings():
+            # The TorchScript exporter warns that it is legacy and that it traces; the graph is
+            # checked against the reference model by the tests, not trusted on the exporter's word.
+            warnings.simplefilter("ignore")
+            with torch.no_grad():
+                torch.onnx.export(
+                    _MeanPooled(hf).eval(),
+                    (example, mask, torch.zeros_like(example)),
+                    str(tmp / "model.onnx"),
+                    input_names=["input_ids", "attention_mask", "token_type_ids"],
+                    output_names=["embedding"],
+                    dynamic_axes={
+                        "input_ids": axes,
+                        "attention_mask": axes,
+                        "token_type_ids": axes,
+                        "embedding": {0: "batch"},
+                    },
+                    opset_version=OPSET,
+                    dynamo=False,
+                )
+        shutil.copyfile(embedder.path() / "tokenizer.json", tmp / "tokenizer.json")
+        meta = {
+            "version": ENCODER_VERSION,
+            "model_id": embedder.model_id,
+            "fingerprint": embedder.fingerprint(),
+            "dimension": embedder.dimension,
+            "max_tokens": int(model.max_seq_length),
+            "opset": OPSET,
+        }
+        (tmp / "encoder.json").write_text(json.dumps(meta, indent=1))
+        shutil.rmtree(folder, ignore_errors=True)
+        os.replace(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    log.info("Exported the query encoder to %s", folder)
+    return folder
+
+
+def _MeanPooled(hf):  # noqa: N802 - a class factory, so torch is imported only when exporting
+    import torch
+
+    class MeanPooled(torch.nn.Module):
+        """Transformer, mean pooling over real tokens, L2 normalisation: one graph."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.transformer = hf
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            tokens = self.transformer(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(tokens.dtype)
+            pooled = (tokens * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(pooled, p=2.0, dim=1)
+
+    return MeanPooled()
+
+
+class OnnxEmbedder:
+    """Encodes with an exported model: onnxruntime and ``tokenizers`` only, no torch.
+
+    Same ``model_id`` and ``fingerprint`` as the sentence-transformers embedder it was exported
+    from, so an index built by one is served by the other.
+    """
+
+    def __init__(self, folder: Path, threads: int | None = None, batch_size: int = 16):
+        meta = json.loads((folder / "encoder.json").read_text())
+        self.model_id: str = meta["model_id"]
+        self.dimension: int = meta["dimension"]
+        self._fingerprint: str = meta["fingerprint"]
+        self._max_tokens: int = meta["max_tokens"]
+        self._folder = folder
+        self._threads = threads
+        self._batch_size = batch_size
+        self._session = None
+        self._tokenizer = None
+        self._lock = threading.Lock()
+
+    def fingerprint(self) -> str:
+        return self._fingerprint
+
+    def _load(self):
+        with self._lock:
+            if self._session is None:
+                import onnxruntime
+                from tokenizers import Tokenizer
+
+                tokenizer = Tokenizer.from_file(str(self._folder / "tokenizer.json"))
+                tokenizer.enable_truncation(self._max_tokens)
+                tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+                options = onnxruntime.SessionOptions()
+                options.intra_op_num_threads = self._threads or min(4, os.cpu_count() or 1)
+                options.inter_op_num_threads = 1
+                options.log_severity_level = 3
+                self._session = onnxruntime.InferenceSession(
+                    str(self._folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
+                )
+                self._tokenizer = tokenizer
+            return self._session, self._tokenizer
+
+    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        """Normalised float32 vectors, one row per text (batches sorted by length)."""
+        session, tokenizer = self._load()
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), self._batch_size):
+            rows = order[start : start + self._batch_size]
+            # tokenizers' encode_batch is thread-safe and releases the GIL.
+            encodings = tokenizer.encode_batch([texts[i] for i in rows])
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            feed = {
+                "input_ids": ids,
+                "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+                "token_type_ids": np.zeros_like(ids),
+            }
+            out[rows] = session.run(None, feed)[0]
+            done = min(start + self._batch_size, len(texts))
+            if progress and (done % 256 < self._batch_size or done == len(texts)):
+                progress(done, len(texts))
+        return out
+
+
+def build_embedder(
+    index_dir: Path, embedder: Embedder, report: Callable[[str], None] = log.info
+) -> Embedder:
+    """The encoder to build with: the ONNX export of a sentence-transformers model (exported now
+    if missing; equal to the reference within float32 rounding, twice as fast), else ``embedder``.
+    """
+    if not isinstance(embedder, SentenceTransformerEmbedder) or embedder.path() is None:
+        return embedder
+    if exported(index_dir, embedder) is None:
+        report("Exporting the model to ONNX (once per model) ...")
+        try:
+            export(index_dir, embedder)
+        except Exception as exc:  # any exporter failure: build with torch, still correct
+            log.warning("ONNX export failed (%s); encoding with sentence-transformers", exc)
+            return embedder
+    return query_embedder(index_dir, embedder)
+
+
+def query_embedder(index_dir: Path, embedder: Embedder) -> Embedder:
+    """The fastest encoder equal to ``embedder``: its ONNX export when there is one, else itself."""
+    folder = exported(index_dir, embedder)
+    return OnnxEmbedder(folder) if folder else embedder
