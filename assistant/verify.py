@@ -1,0 +1,400 @@
+"""Checking a claim against the agreement: is it supported by a clause, and do its figures,
+durations, dates and places match what the clause says?
+
+Figures are compared after normalising how they are written, so "$3.02B", "3.02 billion" and
+"$3.02 billion" are one amount, "ten (10) years", "10 years" and "a decade" one duration, and
+"24 February 2024" and "February 24, 2024" one date.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import asdict, dataclass
+
+from assistant.answer import QuotedPassage
+from assistant.lexical import tokens
+
+log = logging.getLogger(__name__)
+
+# The claim's content words one passage must hold to support it (share), or to be related.
+SUPPORTED_COVERAGE = 0.5
+PARTIAL_COVERAGE = 0.3
+SUPPORTED_DENSE = 0.6  # a paraphrase close enough in meaning counts even with other words
+PARTIAL_DENSE = 0.45
+CANDIDATES = 5  # passages a claim is checked against
+
+_UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}  # fmt: skip
+_TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90,
+}  # fmt: skip
+_MONTHS = (
+    "january february march april may june july august september october november december"
+).split()
+_MONTH = "(?:" + "|".join(m.title() for m in _MONTHS) + ")"
+_WORD_NUMBER = (
+    rf"(?:(?:{'|'.join(_TENS)})(?:[\s-](?:{'|'.join(k for k in _UNITS if k != 'zero')}))?"
+    rf"|{'|'.join(_UNITS)}|a|an|a few)"
+)
+_DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_NUMBER = (
+    rf"(?:(?P<word>{_WORD_NUMBER})\s*\(\s*(?P<paren>{_DIGITS})\s*\)"
+    rf"|(?P<digits>{_DIGITS})|(?P<words>{_WORD_NUMBER}))"
+)
+_CURRENCY = r"US\$|C\$|CAD|USD|EUR|NOK|SEK|DKK|GBP|JPY|\$|€|£"
+_SCALE = r"billion|million|thousand|bn|B|M|k"
+_AMOUNT = re.compile(
+    rf"(?:(?P<cur>{_CURRENCY})\s?(?P<num>{_DIGITS})\s?(?P<scale>{_SCALE})?\b(?:\s?(?:€|euros?))?"
+    rf"|(?P<num2>{_DIGITS})\s(?P<scale2>billion|million|thousand)\b\s?(?P<cur2>€|euros?|"
+    rf"(?:US |Canadian )?dollars|kroner|kronor|pounds|yen)?)"
+)
+_DURATION = re.compile(
+    rf"\b{_NUMBER}[\s-](?P<unit>hour|day|week|month|year|decade)s?\b|\b(?P<decade>a decade)\b",
+    re.IGNORECASE,
+)
+_DATE = re.compile(
+    rf"\b(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:day\s+of\s+)?(?P<m1>{_MONTH}),?\s+(?P<y1>\d{{4}})"
+    rf"|\b(?P<m2>{_MONTH})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,\s*(?P<y2>\d{{4}})"
+    rf"|\b(?P<m3>{_MONTH})\s+(?P<y3>\d{{4}})"
+)
+_YEAR = re.compile(r"(?<![\d.,$€£])\b(?:19|20)\d{2}\b(?![.,]\d)")
+_PERCENT = re.compile(rf"\b{_NUMBER}\s*(?:%|percent\b|per cent\b)", re.IGNORECASE)
+_PLACE = re.compile(
+    r"\b(?:in|at)\s+(?:the\s+city\s+of\s+)?(?P<place>[A-Z][a-z]+(?:[\s-][A-Z][a-z]+)*)"
+)
+_SCALES = {"billion": 1e9, "bn": 1e9, "b": 1e9, "million": 1e6, "m": 1e6, "thousand": 1e3, "k": 1e3}
+_NOT_PLACES = {m.title() for m in _MONTHS} | {"The", "This", "Its", "Their", "Russia’s"}
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A figure as written (``text``, offsets into the searched string) and its normal form."""
+
+    kind: str  # "amount", "duration", "date", "year", "percent" or "place"
+    text: str
+    value: str  # normal form: "3020000000", "10 year", "2024-02-24", "2024", "20", "Kyiv"
+    start: int
+    end: int
+
+
+def number_value(text: str) -> float | None:
+    """The value of a number written in digits or words.
+
+    >>> number_value("twenty-four"), number_value("3,000"), number_value("a")
+    (24.0, 3000.0, 1.0)
+    """
+    text = text.strip().lower()
+    if re.fullmatch(_DIGITS, text):
+        return float(text.replace(",", ""))
+    if text in ("a", "an"):
+        return 1.0
+    parts = re.split(r"[\s-]+", text)
+    if len(parts) == 1:
+        value = _UNITS.get(parts[0], _TENS.get(parts[0]))
+        return None if value is None else float(value)
+    if len(parts) == 2 and parts[0] in _TENS and parts[1] in _UNITS:
+        return float(_TENS[parts[0]] + _UNITS[parts[1]])
+    return None
+
+
+def _number(match: re.Match) -> float | None:
+    for group in ("paren", "digits", "words"):
+        if match.group(group):
+            return number_value(match.group(group))
+    return None
+
+
+def _plain(value: float) -> str:
+    return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def quantities(text: str) -> list[Quantity]:
+    """Amounts, durations, dates, years, percentages and places in ``text``, in order.
+
+    >>> [(q.kind, q.value) for q in quantities("Canada will provide $3.02B in 2024.")]
+    [('amount', '3020000000'), ('year', '2024')]
+    >>> [q.value for q in quantities("within twenty-four (24) hours; ten years; a decade")]
+    ['24 hour', '10 year', '10 year']
+    >>> [q.value for q in quantities("on February 24, 2024 and 24 February 2024")]
+    ['2024-02-24', '2024-02-24']
+    """
+    found = _amounts(text) + _durations(text) + _dates(text) + _percents(text)
+    taken = [(q.start, q.end) for q in found]
+    found += [
+        Quantity("year", m.group(0), m.group(0), m.start(), m.end())
+        for m in _YEAR.finditer(text)
+        if not any(s <= m.start() < e for s, e in taken)
+    ]
+    found += [
+        Quantity("place", m.group("place"), m.group("place"), m.start("place"), m.end("place"))
+        for m in _PLACE.finditer(text)
+        if m.group("place") not in _NOT_PLACES
+    ]
+    return sorted(found, key=lambda q: (q.start, q.kind))
+
+
+def _amounts(text: str) -> list[Quantity]:
+    out = []
+    for m in _AMOUNT.finditer(text):
+        number = m.group("num") or m.group("num2")
+        scale = (m.group("scale") or m.group("scale2") or "").lower()
+        value = float(number.replace(",", "")) * _SCALES.get(scale, 1.0)
+        out.append(Quantity("amount", m.group(0).strip(), _plain(value), m.start(), m.end()))
+    return out
+
+
+def _durations(text: str) -> list[Quantity]:
+    out = []
+    for m in _DURATION.finditer(text):
+        if m.group("decade"):
+            n, unit = 10.0, "year"
+        else:
+            n, unit = _number(m), m.group("unit").lower()
+            if n is None:
+                continue
+            if unit == "decade":
+                n, unit = n * 10, "year"
+        out.append(Quantity("duration", m.group(0), f"{_plain(n)} {unit}", m.start(), m.end()))
+    return out
+
+
+def _dates(text: str) -> list[Quantity]:
+    out = []
+    for m in _DATE.finditer(text):
+        day = m.group("d1") or m.group("d2")
+        month = m.group("m1") or m.group("m2") or m.group("m3")
+        year = m.group("y1") or m.group("y2") or m.group("y3")
+        value = f"{year}-{_MONTHS.index(month.lower()) + 1:02d}"
+        value += f"-{int(day):02d}" if day else ""
+        out.append(Quantity("date", m.group(0), value, m.start(), m.end()))
+    return out
+
+
+def _percents(text: str) -> list[Quantity]:
+    return [
+        Quantity("percent", m.group(0), _plain(n), m.start(), m.end())
+        for m in _PERCENT.finditer(text)
+        if (n := _number(m)) is not None
+    ]
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """A figure of the claim that the clause states differently."""
+
+    kind: str
+    claim: str
+    found: str
+    citation: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a claim is "supported", "partial" or "unsupported", with the evidence."""
+
+    claim: str
+    verdict: str
+    passages: tuple[QuotedPassage, ...]  # the strongest evidence first
+    mismatches: tuple[Mismatch, ...]
+    coverage: float  # share of the claim's content words in the first passage
+    absent: tuple[str, ...] = ()  # figures of the claim no passage states
+
+    def to_dict(self) -> dict:
+        """The JSON contract: these fields, tuples as lists."""
+        out = asdict(self)
+        out["passages"] = [{**p, "section": list(p["section"])} for p in out["passages"]]
+        out["mismatches"] = list(out["mismatches"])
+        out["absent"] = list(out["absent"])
+        return out
+
+
+def _matches(wanted: Quantity, other: Quantity) -> bool:
+    if wanted.kind == "year":
+        return other.kind in ("year", "date") and other.value.startswith(wanted.value)
+    if wanted.kind == "date" and other.kind == "date":
+        shorter, longer = sorted((wanted.value, other.value), key=len)
+        return longer.startswith(shorter)
+    if wanted.kind != other.kind:
+        return False
+    if wanted.kind == "amount":
+        a, b = float(wanted.value), float(other.value)
+        return abs(a - b) <= 0.005 * max(a, b)
+    return wanted.value == other.value
+
+
+def _comparable(wanted: Quantity, other: Quantity) -> bool:
+    """Would ``other`` state the same thing as ``wanted`` if its value were the same?"""
+    if wanted.kind in ("year", "date"):
+        return other.kind in ("year", "date")
+    return wanted.kind == other.kind
+
+
+def check_figures(
+    claim: list[Quantity], passages: list[tuple[str, str]]
+) -> tuple[list[Mismatch], list[str]]:
+    """Mismatches and absent figures of ``claim`` in ``(text, citation)`` passages, best first.
+
+    A figure is confirmed when any passage states it; otherwise the first passage stating a
+    figure of the same kind names the mismatch; otherwise it is absent.
+
+    >>> wrong, absent = check_figures(quantities("for five years"), [("for ten (10) years", "")])
+    >>> wrong[0].claim, wrong[0].found, absent
+    ('five years', 'ten (10) years', [])
+    """
+    found = [(quantities(text), text, where) for text, where in passages]
+    mismatches, absent = [], []
+    for wanted in claim:
+        # A place counts where a passage says "in/at X", or anywhere in the best passage
+        # (not in any passage: "Ottawa Convention" does not mean signed in Ottawa).
+        if wanted.kind == "place" and found and wanted.value in found[0][1]:
+            continue
+        if any(_matches(wanted, q) for qs, _, _ in found for q in qs):
+            continue
+        rival = next(
+            ((q, where) for qs, _, where in found for q in qs if _comparable(wanted, q)), None
+        )
+        if rival:
+            mismatches.append(Mismatch(wanted.kind, wanted.text, rival[0].text, rival[1]))
+        else:
+            absent.append(wanted.text)
+    return mismatches, absent
+
+
+def coverage(claim_words: set[str], text: str, weight=None) -> float:
+    """The share of the claim's content words (stemmed) that ``text`` contains, each word
+    weighted by ``weight(word)`` (1 when None): rare words count more than "Canada"."""
+    weight = weight or (lambda word: 1.0)
+    total = sum(weight(w) for w in claim_words)
+    found = set(tokens(text))
+    return sum(weight(w) for w in claim_words & found) / (total or 1.0)
+
+
+def _idf_weight(retriever):
+    """IDF over the passages; a word the corpus never uses weighs as much as the rarest."""
+    bm25 = retriever._bm25
+    rarest = max((bm25.idf(t) for t in bm25._idf), default=1.0)
+    return lambda word: bm25.idf(word) or rarest
+
+
+def _content_words(claim: str, figures: list[Quantity]) -> set[str]:
+    for q in sorted(figures, key=lambda q: -q.start):  # figures are checked on their own
+        claim = claim[: q.start] + " " + claim[q.end :]
+    return set(tokens(claim))
+
+
+def verify(assistant, claim: str, doc: str | None = None, k: int = CANDIDATES) -> Verdict:
+    """Check ``claim`` against the ``k`` passages retrieval finds for it.
+
+    Supported: one passage holds enough of the claim's words (or means nearly the same) and
+    every figure of the claim is stated in the passages found. Unsupported: a figure is stated
+    differently (named in ``mismatches``) or nothing related is found. Partial otherwise.
+    Each figure is also looked up with the words around it ("effective for a decade"), since a
+    long claim's own search may not reach the clause that states its figure.
+    """
+    claim = assistant.check_question(claim)
+    retriever = assistant.retriever
+    scope = retriever.scope(claim, doc)
+    hits = retriever.search(claim, k=k, docs=scope)
+    figures = quantities(claim)
+    around = {q: retriever.search(_window(claim, q), k=3, docs=scope) for q in figures}
+    words = _content_words(claim, figures)
+    weight = _idf_weight(retriever)
+    covered = [coverage(words, _evidence_text(h.passage), weight) for h in hits]
+    confirmed = [_confirmed_share(figures, h.passage.text) for h in hits]
+    strength = [c + h.dense + f for c, h, f in zip(covered, hits, confirmed, strict=True)]
+    order = sorted(range(len(hits)), key=lambda i: (-strength[i], i))
+    related = [
+        hits[i] for i in order if covered[i] >= PARTIAL_COVERAGE or hits[i].dense >= PARTIAL_DENSE
+    ] or [hits[i] for i in order[:1]]
+    answer = assistant._answer(claim, hits)
+    mismatches, absent = _check_claim(assistant, figures, related, around)
+    if not hits:
+        return Verdict(claim, "unsupported", (), tuple(mismatches), 0.0, tuple(absent))
+    best = order[0]
+    verdict = _verdict(covered[best], hits[best].dense, bool(mismatches), bool(absent))
+    log.debug("verify %r: %s", claim, verdict)
+    passages = tuple(answer.passages[i] for i in order)
+    return Verdict(
+        claim, verdict, passages, tuple(mismatches), round(covered[best], 4), tuple(absent)
+    )
+
+
+def _check_claim(
+    assistant, figures: list[Quantity], related: list, around: dict
+) -> tuple[list[Mismatch], list[str]]:
+    """Check the figures together first: against the passage confirming most of them (a place
+    weighing half), so "signed in Ottawa on February 24, 2024" is held to the signature block
+    that has the date, not to another clause "done at Ottawa"; then each figure left unstated
+    there against the passages found for the claim and for the words around the figure."""
+    pool = list(
+        {h.passage.id: h for h in [*related, *(h for q in figures for h in around[q])]}.values()
+    )
+    anchor = max(pool, key=lambda h: _confirmed_weight(figures, h.passage.text), default=None)
+    mismatches, unchecked = [], figures
+    if len(figures) > 1 and anchor and _confirmed_weight(figures, anchor.passage.text):
+        mismatches, absent = check_figures(figures, [_cited(assistant, anchor)])
+        unchecked = [q for q in figures if q.text in absent]
+    absent = []
+    for q in unchecked:
+        wrong, missing = check_figures([q], [_cited(assistant, h) for h in related + around[q]])
+        mismatches += wrong
+        absent += missing
+    return mismatches, absent
+
+
+def _confirmed_weight(figures: list[Quantity], text: str) -> float:
+    stated = quantities(text)
+    return sum(
+        (0.5 if q.kind == "place" else 1.0) * any(_matches(q, s) for s in stated) for q in figures
+    )
+
+
+def _window(claim: str, figure: Quantity, before: int = 2, after: int = 1) -> str:
+    """The figure with a few words either side, durations also in digits ("effective for a
+    decade 10 years"): what to search to find the clause that states the figure."""
+    left = claim[: figure.start].split()[-before:]
+    right = claim[figure.end :].split()[:after]
+    extra = [f"{figure.value}s"] if figure.kind == "duration" else []
+    return " ".join([*left, figure.text, *extra, *right])
+
+
+def _confirmed_share(figures: list[Quantity], text: str) -> float:
+    """The share of the claim's figures that ``text`` states (places by name)."""
+    if not figures:
+        return 0.0
+    stated = quantities(text)
+    hits = sum(
+        (q.value in text) if q.kind == "place" else any(_matches(q, s) for s in stated)
+        for q in figures
+    )
+    return hits / len(figures)
+
+
+def _cited(assistant, hit) -> tuple[str, str]:
+    from assistant.citations import citation
+
+    p = hit.passage
+    return p.text, citation(assistant.documents[p.doc].info, p)
+
+
+def _evidence_text(passage) -> str:
+    heading = passage.section[-1] if passage.section else ""
+    return f"{passage.text} {passage.context} {heading}"
+
+
+def _verdict(covered: float, dense: float, mismatched: bool, absent: bool) -> str:
+    if mismatched:
+        return "unsupported"
+    close = covered >= SUPPORTED_COVERAGE or (
+        dense >= SUPPORTED_DENSE and covered >= PARTIAL_COVERAGE
+    )
+    if close and not absent:
+        return "supported"
+    if covered >= PARTIAL_COVERAGE or dense >= PARTIAL_DENSE:
+        return "partial"
+    return "unsupported"
