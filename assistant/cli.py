@@ -1,4 +1,5 @@
-"""Command line: ``python -m assistant {build,ask,chat,docs,eval,serve}``.
+"""Command line: ``python -m assistant {build,ask,chat,docs,eval,serve}``, and beyond search
+``{compare,verify,tour,glossary,facts,quiz}``.
 
 Only click and the settings load at import, so ``--help`` is instant; the model, numpy and FAISS
 load when a command needs them.
@@ -120,7 +121,11 @@ def format_answer(answer) -> str:
 def chat(ctx: click.Context) -> None:
     """Talk to the assistant in the terminal (empty line or Ctrl-D to quit)."""
     bot = _open(ctx)
-    click.echo("Ask about the agreement. Empty line or Ctrl-D quits.")
+    conversation = bot.conversation()
+    click.echo(
+        "Ask about the agreement; follow-ups like 'and can either side leave?' use the earlier "
+        "question. 'new' starts over. Empty line or Ctrl-D quits."
+    )
     while True:
         try:
             question = input("\n? ")
@@ -128,8 +133,11 @@ def chat(ctx: click.Context) -> None:
             break
         if not question.strip():
             break
+        if question.strip().lower() == "new":
+            conversation.reset()
+            continue
         try:
-            click.echo(format_answer(bot.ask(question, k=3)))
+            click.echo(format_answer(conversation.ask(question, k=3)))
         except AssistantError as exc:
             click.echo(str(exc))
 
@@ -180,10 +188,162 @@ def eval_(ctx: click.Context, questions: Path, k: int, as_json: bool) -> None:
 
 
 @cli.command()
+@click.option("--host", help="Address to listen on [env ASSISTANT_HOST, default 127.0.0.1].")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), help="Port [env ASSISTANT_PORT, default 7860]."
+)
 @click.pass_context
-def serve(ctx: click.Context) -> None:
-    """Start the assistant (a terminal chat until the web app lands)."""
-    ctx.invoke(chat)
+def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Serve the web app (builds the index first when needed); Ctrl-C stops it."""
+    from assistant.assistant import Assistant
+    from assistant.ui.server import serve as serve_app
+
+    settings = _settings(ctx).with_(host=host, port=port)
+    bot = Assistant.open(settings=settings, report=_report)
+    click.echo(f"Serving on http://{settings.host}:{settings.port} (Ctrl-C stops)", err=True)
+    serve_app(bot, settings)
+
+
+def _echo_json(value) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=1))
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--docs", "docs_", help="Comma-separated document ids (default: all).")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_context
+def compare(ctx: click.Context, question: str, docs_: str | None, as_json: bool) -> None:
+    """Put QUESTION to every agreement: each one's best clause, or "not addressed"."""
+    wanted = [d.strip() for d in docs_.split(",") if d.strip()] if docs_ else None
+    result = _open(ctx).compare(question, docs=wanted)
+    if as_json:
+        _echo_json(result.to_dict())
+        return
+    for row in result.results:
+        where = row.passage.citation if row.passage else "-"
+        click.echo(f"{row.doc:<16} {where}  {row.note}".rstrip())
+        if row.passage:
+            click.echo(f"    {row.passage.highlight}")
+
+
+@cli.command()
+@click.argument("claim", required=False)
+@click.option(
+    "--claims",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help='JSON-lines file of {"claim": ...}; prints one JSON verdict per line.',
+)
+@click.option("--doc", help="Only check against this document.")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_context
+def verify(
+    ctx: click.Context, claim: str | None, claims: Path | None, doc: str | None, as_json: bool
+) -> None:
+    """Is CLAIM supported by the agreement? Figures, dates and places are checked."""
+    if (claim is None) == (claims is None):
+        raise click.UsageError("Give either a CLAIM or --claims FILE.")
+    rows = [{"claim": claim}] if claim is not None else _read_claims(claims)
+    bot = _open(ctx)
+    for row in rows:
+        try:
+            verdict = bot.verify(row["claim"], doc=doc)
+        except AssistantError as exc:
+            click.echo(json.dumps({"claim": row["claim"], "error": str(exc)}, ensure_ascii=False))
+            continue
+        if claims is not None:
+            click.echo(json.dumps(verdict.to_dict(), ensure_ascii=False))
+        elif as_json:
+            _echo_json(verdict.to_dict())
+        else:
+            click.echo(format_verdict(verdict))
+
+
+def _read_claims(path: Path) -> list[dict]:
+    try:
+        rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    except (OSError, json.JSONDecodeError) as exc:
+        raise AssistantError(f"Cannot read claims from '{path}': {exc}") from exc
+    bad = [i for i, r in enumerate(rows, 1) if not isinstance(r, dict) or "claim" not in r]
+    if bad:
+        raise AssistantError(f"'{path}' line {bad[0]} has no \"claim\" field.")
+    return rows
+
+
+def format_verdict(verdict) -> str:
+    """Plain-text rendering of a verdict for terminals."""
+    lines = [f"{verdict.verdict.upper()}: {verdict.claim}"]
+    for m in verdict.mismatches:
+        lines.append(f"  {m.kind} differs: claim says {m.claim!r}, {m.citation} says {m.found!r}")
+    if verdict.passages:
+        best = verdict.passages[0]
+        lines.append(f"  “{best.highlight}” ({best.citation})")
+    return "\n".join(lines)
+
+
+@cli.command()
+@click.option("--doc", help="The agreement to tour (needed when several are indexed).")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_context
+def tour(ctx: click.Context, doc: str | None, as_json: bool) -> None:
+    """The agreement section by section, with the sentences that carry each and questions."""
+    stops = _open(ctx).tour(doc)
+    if as_json:
+        _echo_json([s.to_dict() for s in stops])
+        return
+    for stop in stops:
+        click.echo(f"\n{' > '.join(stop.section)}  ({stop.paragraphs} paragraphs)")
+        for quote in stop.key_sentences:
+            click.echo(f"  “{quote.text}” ({quote.citation})")
+        for question in stop.questions:
+            click.echo(f"  ? {question}")
+
+
+@cli.command()
+@click.option("--doc", help="Only this document.")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_context
+def glossary(ctx: click.Context, doc: str | None, as_json: bool) -> None:
+    """Acronyms and defined terms, with their expansions and where they are defined."""
+    entries = _open(ctx).glossary(doc)
+    if as_json:
+        _echo_json([e.to_dict() for e in entries])
+        return
+    for e in entries:
+        click.echo(f"{e.term:<22} {e.expansion}  ({e.citation})")
+
+
+@cli.command()
+@click.option("--doc", help="Only this document.")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_context
+def facts(ctx: click.Context, doc: str | None, as_json: bool) -> None:
+    """Key figures, durations and dates, each in the sentence that states it."""
+    found = _open(ctx).facts(doc)
+    if as_json:
+        _echo_json([f.to_dict() for f in found])
+        return
+    for f in found:
+        click.echo(f"{f.kind:<9} {f.value:<24} {f.citation}\n    {f.sentence}")
+
+
+@cli.command()
+@click.option("--n", type=click.IntRange(1, 100), default=5, help="How many questions.")
+@click.option("--doc", help="The agreement (needed when several are indexed).")
+@click.option("--seed", type=int, default=0, help="Another seed gives another quiz.")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_context
+def quiz(ctx: click.Context, n: int, doc: str | None, seed: int, as_json: bool) -> None:
+    """Multiple-choice questions from the agreement's facts and sections."""
+    items = _open(ctx).quiz(n=n, doc=doc, seed=seed)
+    if as_json:
+        _echo_json([q.to_dict() for q in items])
+        return
+    for number, item in enumerate(items, start=1):
+        click.echo(f"\n{number}. {item.question}")
+        for letter, choice in zip("abcd", item.choices, strict=False):
+            click.echo(f"   {letter}) {choice}")
+        click.echo(f"   answer: {item.answer} ({item.passage.citation})")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -5,7 +5,8 @@
     ├── IndexNotBuiltError     no index where one was expected
     ├── IndexMismatchError     the index was built with another model or format
     ├── QuestionError          an empty, oversized or otherwise unusable question
-    └── UnknownDocumentError   a document id that is not in the index
+    ├── UnknownDocumentError   a document id that is not in the index
+    └── FeedbackError          feedback that cannot be stored (unknown rating, long comment)
 
 Every message says what happened, quotes the value, and says what to do next.
 """
@@ -35,3 +36,7 @@ class QuestionError(AssistantError):
 
 class UnknownDocumentError(AssistantError):
     """A document id that the index does not hold."""
+
+
+class FeedbackError(AssistantError):
+    """Feedback that cannot be stored: an unknown rating or an oversized comment."""
