@@ -19,6 +19,7 @@ from assistant.embedding import Embedder, load_embedder
 from assistant.encoder import query_embedder
 from assistant.errors import QuestionError, UnknownDocumentError
 from assistant.index import Snapshot, build, load
+from assistant.language import question_notice
 from assistant.lexical import tokens
 from assistant.retrieve import Hit, Retriever
 from assistant.settings import Settings
@@ -88,20 +89,24 @@ class Assistant:
             )
         k = k or self.settings.k
         hits = self.retriever.search(question, k=k, docs=self.retriever.scope(question, doc))
-        return self._answer(question, hits)
+        return self.answer_hits(question, hits)
 
-    def _answer(self, question: str, hits: list[Hit]) -> Answer:
+    def answer_hits(self, question: str, hits: list[Hit]) -> Answer:
+        """The answer that quotes ``hits`` (ranked as given) for ``question``.
+
+        Conversation, compare and verify search in their own ways and answer through this.
+        A question in another language than the model's gets a plain notice in ``answer``.
+        """
         asked = set(tokens(self.retriever.expand(question)))
         quoted = tuple(
             self._quote(rank, hit, asked, question) for rank, hit in enumerate(hits, start=1)
         )
-        if not hits:
-            return Answer(question, True, NOT_ADDRESSED, ())
-        top_dense = max(h.dense for h in hits)
-        abstained = should_abstain(top_dense, question, [h.passage.text for h in hits])
-        best = quoted[0]
-        text = NOT_ADDRESSED if abstained else f"“{best.highlight}” ({best.citation})"
-        return Answer(question, abstained, text, quoted)
+        abstained = not hits or should_abstain(
+            max(h.dense for h in hits), question, [h.passage.text for h in hits]
+        )
+        text = NOT_ADDRESSED if abstained else f"“{quoted[0].highlight}” ({quoted[0].citation})"
+        notice = question_notice(question)
+        return Answer(question, abstained, f"{notice}\n{text}" if notice else text, quoted)
 
     def _quote(self, rank: int, hit: Hit, asked: set[str], question: str) -> QuotedPassage:
         p = hit.passage

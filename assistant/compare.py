@@ -152,7 +152,7 @@ def _row(
     if not relevant:
         note = f"{NOT_ADDRESSED}; {language}" if language else NOT_ADDRESSED
         return Row(doc, info.title, partner, None, note)
-    passage = assistant._answer(question, [hit]).passages[0]
+    passage = assistant.answer_hits(question, [hit]).passages[0]
     if language and shared:
         language += f"; best match by the figure {', '.join(sorted(shared))} alone"
     return Row(doc, info.title, partner, passage, language or "")

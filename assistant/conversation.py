@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass, replace
 
 from assistant.answer import Answer
-from assistant.language import question_notice
 from assistant.lexical import STOPWORDS, tokens
 from assistant.retrieve import Hit, fuse
 from assistant.scope import named_documents
@@ -130,10 +129,7 @@ class Conversation:
         docs = self._scope(question, doc, previous if follow_up else None)
         query = self._query(question, previous) if follow_up else ""
         hits = self._search(question, query, k, docs)
-        answer = replace(bot._answer(query or question, hits), question=question)
-        notice = question_notice(question)
-        if notice:
-            answer = replace(answer, answer=f"{notice}\n{answer.answer}")
+        answer = replace(bot.answer_hits(query or question, hits), question=question)
         self._turns.append(Turn(question, query, tuple(docs), follow_up, answer))
         log.debug("turn %d: follow-up=%s query=%r", len(self._turns), follow_up, query)
         return answer

@@ -111,6 +111,11 @@ class BM25:
     def idf(self, term: str) -> float:
         return self._idf.get(term, 0.0)
 
+    @property
+    def max_idf(self) -> float:
+        """The IDF of the rarest word (1.0 for an empty index)."""
+        return max(self._idf.values(), default=1.0)
+
     def scores(self, query: Sequence[str], weights: Sequence[float] | None = None) -> np.ndarray:
         out = np.zeros(self.size, dtype=np.float32)
         weights = weights or [1.0] * len(query)

@@ -122,6 +122,18 @@ class Retriever:
             terms, weights
         )
 
+    def idf(self, term: str) -> float:
+        """How rare a (stemmed) word is across the passages; 0 for words they never use."""
+        return self._bm25.idf(term)
+
+    def max_idf(self) -> float:
+        return self._bm25.max_idf
+
+    def clear_cache(self) -> None:
+        """Forget cached query embeddings (benchmarks measure uncached questions)."""
+        with self._lock:
+            self._cache.clear()
+
     def embed(self, text: str) -> np.ndarray:
         with self._lock:
             if text in self._cache:

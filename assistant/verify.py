@@ -276,9 +276,8 @@ def coverage(claim_words: set[str], text: str, weight=None) -> float:
 
 def _idf_weight(retriever):
     """IDF over the passages; a word the corpus never uses weighs as much as the rarest."""
-    bm25 = retriever._bm25
-    rarest = max((bm25.idf(t) for t in bm25._idf), default=1.0)
-    return lambda word: bm25.idf(word) or rarest
+    rarest = retriever.max_idf()
+    return lambda word: retriever.idf(word) or rarest
 
 
 def _content_words(claim: str, figures: list[Quantity]) -> set[str]:
@@ -311,7 +310,7 @@ def verify(assistant, claim: str, doc: str | None = None, k: int = CANDIDATES) -
     related = [
         hits[i] for i in order if covered[i] >= PARTIAL_COVERAGE or hits[i].dense >= PARTIAL_DENSE
     ] or [hits[i] for i in order[:1]]
-    answer = assistant._answer(claim, hits)
+    answer = assistant.answer_hits(claim, hits)
     mismatches, absent = _check_claim(assistant, figures, related, around)
     if not hits:
         return Verdict(claim, "unsupported", (), tuple(mismatches), 0.0, tuple(absent))

@@ -95,7 +95,7 @@ class Engines:
 
     def fresh_ask(self, question: str):
         """Ask with the query-embedding cache emptied: what a new question costs."""
-        self.bot.retriever._cache.clear()
+        self.bot.retriever.clear_cache()
         return self.bot.ask(question, k=10).passages
 
     def searches(self) -> dict[str, Callable[[str], Sequence]]:

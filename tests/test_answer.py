@@ -225,3 +225,15 @@ def test_real_gsoia_question(real_bot) -> None:
         p.citation for p in answer.passages[:3]
     ]
     assert_verbatim(real_bot, answer)
+
+
+def test_a_question_in_another_language_says_so_and_still_quotes(hashing_bot) -> None:
+    answer = hashing_bot.ask("Quelle est la durée de l’accord ?", k=2)
+
+    assert answer.answer.startswith("Your question looks French; the bundled model reads English")
+    assert len(answer.passages) == 2
+    assert set(answer.to_dict()) == ANSWER_KEYS
+
+
+def test_an_english_question_gets_no_language_notice(hashing_bot) -> None:
+    assert "Your question looks" not in hashing_bot.ask("What is GSOIA?").answer

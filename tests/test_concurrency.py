@@ -23,7 +23,7 @@ TINY_QUESTIONS = [
 
 def _concurrent_equals_sequential(bot, questions: list[str], threads: int = 8) -> None:
     sequential = [bot.ask(q).to_dict() for q in questions]
-    bot.retriever._cache.clear()  # the threads race through empty caches too
+    bot.retriever.clear_cache()  # the threads race through empty caches too
     asks = questions * 4
     with ThreadPoolExecutor(max_workers=threads) as pool:
         concurrent = list(pool.map(lambda q: bot.ask(q).to_dict(), asks))
