@@ -208,6 +208,15 @@ def _echo_json(value) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, indent=1))
 
 
+def _emit(items: list, as_json: bool, render) -> None:
+    """Print result objects as a JSON list, or one rendered entry each."""
+    if as_json:
+        _echo_json([item.to_dict() for item in items])
+        return
+    for item in items:
+        click.echo(render(item))
+
+
 @cli.command()
 @click.argument("question")
 @click.option("--docs", "docs_", help="Comma-separated document ids (default: all).")
@@ -260,14 +269,9 @@ def verify(
 
 
 def _read_claims(path: Path) -> list[dict]:
-    try:
-        rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
-    except (OSError, json.JSONDecodeError) as exc:
-        raise AssistantError(f"Cannot read claims from '{path}': {exc}") from exc
-    bad = [i for i, r in enumerate(rows, 1) if not isinstance(r, dict) or "claim" not in r]
-    if bad:
-        raise AssistantError(f"'{path}' line {bad[0]} has no \"claim\" field.")
-    return rows
+    from assistant.evaluation import read_jsonl
+
+    return read_jsonl(path, "claim", "claims")
 
 
 def format_verdict(verdict) -> str:
@@ -287,16 +291,14 @@ def format_verdict(verdict) -> str:
 @click.pass_context
 def tour(ctx: click.Context, doc: str | None, as_json: bool) -> None:
     """The agreement section by section, with the sentences that carry each and questions."""
-    stops = _open(ctx).tour(doc)
-    if as_json:
-        _echo_json([s.to_dict() for s in stops])
-        return
-    for stop in stops:
-        click.echo(f"\n{' > '.join(stop.section)}  ({stop.paragraphs} paragraphs)")
-        for quote in stop.key_sentences:
-            click.echo(f"  “{quote.text}” ({quote.citation})")
-        for question in stop.questions:
-            click.echo(f"  ? {question}")
+    _emit(_open(ctx).tour(doc), as_json, _format_stop)
+
+
+def _format_stop(stop) -> str:
+    lines = [f"\n{' > '.join(stop.section)}  ({stop.paragraphs} paragraphs)"]
+    lines += [f"  “{quote.text}” ({quote.citation})" for quote in stop.key_sentences]
+    lines += [f"  ? {question}" for question in stop.questions]
+    return "\n".join(lines)
 
 
 @cli.command()
@@ -305,12 +307,9 @@ def tour(ctx: click.Context, doc: str | None, as_json: bool) -> None:
 @click.pass_context
 def glossary(ctx: click.Context, doc: str | None, as_json: bool) -> None:
     """Acronyms and defined terms, with their expansions and where they are defined."""
-    entries = _open(ctx).glossary(doc)
-    if as_json:
-        _echo_json([e.to_dict() for e in entries])
-        return
-    for e in entries:
-        click.echo(f"{e.term:<22} {e.expansion}  ({e.citation})")
+    _emit(
+        _open(ctx).glossary(doc), as_json, lambda e: f"{e.term:<22} {e.expansion}  ({e.citation})"
+    )
 
 
 @cli.command()
@@ -319,12 +318,11 @@ def glossary(ctx: click.Context, doc: str | None, as_json: bool) -> None:
 @click.pass_context
 def facts(ctx: click.Context, doc: str | None, as_json: bool) -> None:
     """Key figures, durations and dates, each in the sentence that states it."""
-    found = _open(ctx).facts(doc)
-    if as_json:
-        _echo_json([f.to_dict() for f in found])
-        return
-    for f in found:
-        click.echo(f"{f.kind:<9} {f.value:<24} {f.citation}\n    {f.sentence}")
+    _emit(
+        _open(ctx).facts(doc),
+        as_json,
+        lambda f: f"{f.kind:<9} {f.value:<24} {f.citation}\n    {f.sentence}",
+    )
 
 
 @cli.command()
@@ -340,10 +338,16 @@ def quiz(ctx: click.Context, n: int, doc: str | None, seed: int, as_json: bool) 
         _echo_json([q.to_dict() for q in items])
         return
     for number, item in enumerate(items, start=1):
-        click.echo(f"\n{number}. {item.question}")
-        for letter, choice in zip("abcd", item.choices, strict=False):
-            click.echo(f"   {letter}) {choice}")
-        click.echo(f"   answer: {item.answer} ({item.passage.citation})")
+        click.echo(_format_quiz_item(number, item))
+
+
+def _format_quiz_item(number: int, item) -> str:
+    lines = [f"\n{number}. {item.question}"]
+    lines += [
+        f"   {letter}) {choice}" for letter, choice in zip("abcd", item.choices, strict=False)
+    ]
+    lines.append(f"   answer: {item.answer} ({item.passage.citation})")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -44,16 +44,21 @@ class Report:
         }
 
 
-def read_questions(path: Path) -> list[dict]:
-    """Questions from a JSON-lines file; each line needs at least a ``q`` field."""
+def read_jsonl(path: Path, field: str, what: str) -> list[dict]:
+    """Objects from a JSON-lines file, each with ``field``; ``what`` names them in messages."""
     try:
         rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
     except (OSError, json.JSONDecodeError) as exc:
-        raise AssistantError(f"Cannot read questions from '{path}': {exc}") from exc
-    bad = [i for i, r in enumerate(rows, 1) if not isinstance(r, dict) or "q" not in r]
+        raise AssistantError(f"Cannot read {what} from '{path}': {exc}") from exc
+    bad = [i for i, r in enumerate(rows, 1) if not isinstance(r, dict) or field not in r]
     if bad:
-        raise AssistantError(f"'{path}' line {bad[0]} has no \"q\" field.")
+        raise AssistantError(f"'{path}' line {bad[0]} has no \"{field}\" field.")
     return rows
+
+
+def read_questions(path: Path) -> list[dict]:
+    """Questions from a JSON-lines file; each line needs at least a ``q`` field."""
+    return read_jsonl(path, "q", "questions")
 
 
 def first_relevant(passages, doc: str, gold: list[str]) -> int | None:
