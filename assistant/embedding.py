@@ -20,6 +20,10 @@ from assistant.errors import IndexMismatchError
 from assistant.settings import DEFAULT_MODEL
 
 log = logging.getLogger(__name__)
+# Word pieces embedded per text: the length all-MiniLM-L6-v2 was trained on. Longer passages keep
+# their first 128 word pieces in the dense vector (BM25 still reads all of them); same retrieval
+# quality on the dev set as 256, and a quarter less build time.
+MAX_TOKENS = 128
 _DEFAULT_ALIASES = {DEFAULT_MODEL, "sentence-transformers/all-MiniLM-L6-v2", "minilm"}
 
 Progress = Callable[[int, int], None]
@@ -68,7 +72,9 @@ class SentenceTransformerEmbedder:
     def fingerprint(self) -> str:
         """A hash of the model's config and weights (sizes, first and last MiB): cheap to redo."""
         if self._fingerprint is None:
-            self._fingerprint = _fingerprint_folder(self._path) if self._path else self.model_id
+            weights = _fingerprint_folder(self._path) if self._path else self.model_id
+            # The truncation length shapes every vector, so it is part of the fingerprint.
+            self._fingerprint = f"{weights}-t{MAX_TOKENS}"
         return self._fingerprint
 
     def path(self) -> Path | None:
@@ -88,6 +94,7 @@ class SentenceTransformerEmbedder:
                 log.info("Loading embedding model from %s", source)
                 try:
                     self._model = SentenceTransformer(source, device="cpu")
+                    self._model.max_seq_length = min(self._model.max_seq_length, MAX_TOKENS)
                 except OSError as exc:
                     raise IndexMismatchError(
                         f"Cannot load model '{self.model_id}' offline: {exc}. Set ASSISTANT_MODEL "

@@ -151,7 +151,7 @@ class OnnxEmbedder:
     from, so an index built by one is served by the other.
     """
 
-    def __init__(self, folder: Path, threads: int | None = None, batch_size: int = 16):
+    def __init__(self, folder: Path, threads: int | None = None, batch_size: int = 8):
         meta = json.loads((folder / "encoder.json").read_text())
         self.model_id: str = meta["model_id"]
         self.dimension: int = meta["dimension"]
