@@ -5,7 +5,6 @@ the real Canada agreement."""
 from __future__ import annotations
 
 import itertools
-import time
 from pathlib import Path
 
 import pytest
@@ -205,31 +204,6 @@ def hashing_bot(tmp_path_factory: pytest.TempPathFactory, tiny_corpus_session: P
         settings=CLEAN_SETTINGS,
         report=lambda message: None,
     )
-
-
-@pytest.fixture
-def distinct_build_names(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Give every build in this process its own folder name.
-
-    Build folders are named by the second and the process id, so two builds by one process within
-    a second collide (see test_index.py::test_two_builds_within_one_second_both_succeed).
-    Tests that rebuild on purpose use this so that they test what they mean to test.
-    """
-    import assistant.index as index_module
-
-    counter = itertools.count(1)
-
-    class _Clock:
-        @staticmethod
-        def time() -> float:
-            return time.time()
-
-        @staticmethod
-        def strftime(fmt: str, *args) -> str:
-            stamp = time.strftime(fmt, *args)
-            return f"{stamp}-{next(counter):03d}" if fmt == "%Y%m%d-%H%M%S" else stamp
-
-    monkeypatch.setattr(index_module, "time", _Clock)
 
 
 # --- The shared corpus and the real model (marked tests) -----------------------------------------

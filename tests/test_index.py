@@ -89,7 +89,6 @@ def test_second_build_is_a_no_op(tiny_corpus: Path, tmp_path: Path) -> None:
     assert staleness(tiny_corpus, tmp_path / "index", EMBEDDER) is None
 
 
-@pytest.mark.usefixtures("distinct_build_names")
 def test_changed_file_makes_index_stale_and_rebuild_reuses_unchanged_vectors(
     tiny_corpus: Path, tmp_path: Path
 ) -> None:
@@ -112,7 +111,6 @@ def test_changed_file_makes_index_stale_and_rebuild_reuses_unchanged_vectors(
     assert load(index, EMBEDDER).passages[8].text == "An added closing sentence."
 
 
-@pytest.mark.usefixtures("distinct_build_names")
 def test_adding_and_removing_files_make_the_index_stale(tiny_corpus: Path, tmp_path: Path) -> None:
     index = tmp_path / "index"
     build_quietly(tiny_corpus, index)
@@ -289,7 +287,6 @@ def test_single_file_corpus(tiny_corpus: Path, tmp_path: Path) -> None:
     assert list(load(tmp_path / "index", EMBEDDER).documents) == ["united-kingdom"]
 
 
-@pytest.mark.usefixtures("distinct_build_names")
 def test_old_builds_are_pruned_and_no_pickle_anywhere(tiny_corpus: Path, tmp_path: Path) -> None:
     index = tmp_path / "index"
     for _ in range(4):
@@ -344,7 +341,6 @@ class CountingEmbedder(HashingEmbedder):
         return super().encode(texts, progress)
 
 
-@pytest.mark.usefixtures("distinct_build_names")
 def test_changing_one_file_encodes_only_that_files_new_texts(
     tiny_corpus: Path, tmp_path: Path
 ) -> None:
