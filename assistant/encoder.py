@@ -161,6 +161,7 @@ class OnnxEmbedder:
         self._threads = threads
         self._batch_size = batch_size
         self._session = None
+        self._bulk: list = []
         self._tokenizer = None
         self._lock = threading.Lock()
 
@@ -170,42 +171,75 @@ class OnnxEmbedder:
     def _load(self):
         with self._lock:
             if self._session is None:
-                import onnxruntime
                 from tokenizers import Tokenizer
 
                 tokenizer = Tokenizer.from_file(str(self._folder / "tokenizer.json"))
                 tokenizer.enable_truncation(self._max_tokens)
                 tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-                options = onnxruntime.SessionOptions()
-                options.intra_op_num_threads = self._threads or min(4, os.cpu_count() or 1)
-                options.inter_op_num_threads = 1
-                options.log_severity_level = 3
-                self._session = onnxruntime.InferenceSession(
-                    str(self._folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
-                )
+                self._session = self._new_session(self._threads or min(4, os.cpu_count() or 1))
                 self._tokenizer = tokenizer
             return self._session, self._tokenizer
+
+    def _new_session(self, threads: int):
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        return onnxruntime.InferenceSession(
+            str(self._folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
+        )
+
+    def _workers(self) -> list:
+        """One single-threaded session per core, for bulk encoding (built once, on demand).
+
+        Small batches keep two cores busier as two independent sessions than as one session
+        splitting each batch (about a sixth faster when building)."""
+        with self._lock:
+            if not self._bulk:
+                cores = self._threads or min(4, os.cpu_count() or 1)
+                self._bulk = [self._new_session(1) for _ in range(max(1, cores))]
+            return self._bulk
 
     def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         """Normalised float32 vectors, one row per text (batches sorted by length)."""
         session, tokenizer = self._load()
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), self._batch_size):
-            rows = order[start : start + self._batch_size]
-            # tokenizers' encode_batch is thread-safe and releases the GIL.
-            encodings = tokenizer.encode_batch([texts[i] for i in rows])
-            ids = np.array([e.ids for e in encodings], dtype=np.int64)
-            feed = {
-                "input_ids": ids,
-                "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-                "token_type_ids": np.zeros_like(ids),
-            }
-            out[rows] = session.run(None, feed)[0]
-            done = min(start + self._batch_size, len(texts))
-            if progress and (done % 256 < self._batch_size or done == len(texts)):
-                progress(done, len(texts))
+        batches = [order[i : i + self._batch_size] for i in range(0, len(order), self._batch_size)]
+        sessions = self._workers() if len(batches) > 8 else [session]
+        done = [0]
+        lock = threading.Lock()
+
+        def work(worker: int) -> None:
+            for rows in batches[worker :: len(sessions)]:
+                out[rows] = self._run(sessions[worker], tokenizer, [texts[i] for i in rows])
+                with lock:
+                    done[0] += len(rows)
+                    if progress and (done[0] % 256 < len(rows) or done[0] == len(texts)):
+                        progress(done[0], len(texts))
+
+        if len(sessions) == 1:
+            work(0)
+        else:  # onnxruntime and tokenizers release the GIL, so threads use both cores
+            threads = [threading.Thread(target=work, args=(w,)) for w in range(len(sessions))]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
         return out
+
+    @staticmethod
+    def _run(session, tokenizer, batch: list[str]) -> np.ndarray:
+        encodings = tokenizer.encode_batch(batch)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        feed = {
+            "input_ids": ids,
+            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+            "token_type_ids": np.zeros_like(ids),
+        }
+        return session.run(None, feed)[0]
 
 
 def build_embedder(
