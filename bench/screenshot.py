@@ -16,8 +16,10 @@ from assistant.ui.server import BackgroundServer, create_app
 REPO = Path(__file__).resolve().parents[1]
 CANADA = REPO.parent / "shared" / "corpus" / "canada.docx"
 OUT = REPO / "bench" / "screenshots" / "canada-ask.png"
+# The page's question box, and how Debian's Chromium runs headless here without reaching out to
+# the network (tests/test_browser.py uses the same).
 BOX = "#cq-question :is(input, textarea)"
-ARGS = [
+CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -48,7 +50,7 @@ def main() -> None:
         )
         bot = Assistant.open(settings=settings)
         with BackgroundServer(create_app(bot, settings)) as url, sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
             page.goto(url)
             page.locator(BOX).wait_for()

@@ -15,19 +15,11 @@ import pytest
 from conftest import CLEAN_SETTINGS, REPO, write_tiny_corpus
 
 from assistant.embedding import HashingEmbedder
+from bench.screenshot import BOX as QUESTION_BOX
+from bench.screenshot import CHROMIUM_ARGS
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCREENSHOTS = REPO / "bench" / "screenshots"
-QUESTION_BOX = "#cq-question :is(input, textarea)"
 DELAY = 0.8  # seconds each answer takes, so the working state can be seen
 
 pytestmark = [
