@@ -21,12 +21,15 @@ _NUMBERED = re.compile(r"^(?:([IVXLC]+|\d{1,2})[.):]?|([A-Za-z])[.):])(?:\s|$)")
 
 def document_name(info: DocumentInfo) -> str:
     """'Canada-Ukraine Agreement': the partner's short name (from the file name when it names a
-    known partner, so "united-kingdom" gives "United Kingdom", not the full style of the state)."""
+    known partner, so "united-kingdom" gives "United Kingdom", not the full style of the state).
+    A document whose title names no parties (the CUSSP overview) is cited by its title."""
     from assistant.scope import ALIASES
 
     if info.doc in ALIASES:
         return f"{info.doc.replace('-', ' ').title()}-Ukraine Agreement"
-    return f"{info.partners[0]}-Ukraine Agreement" if info.partners else info.title
+    if " between " in f" {info.title.lower()} " and info.partners:
+        return f"{info.partners[0]}-Ukraine Agreement"
+    return info.title
 
 
 def section_label(heading: str) -> str:

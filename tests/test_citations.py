@@ -77,3 +77,16 @@ def test_document_name() -> None:
 )
 def test_citation(cited: Passage, expected: str) -> None:
     assert citation(CANADA, cited) == expected
+
+
+def test_a_document_whose_title_names_no_parties_is_cited_by_its_title() -> None:
+    info = DocumentInfo(
+        "cussp-overview",
+        "Canada-Ukraine Strategic Security Partnership (CUSSP)",
+        ("Cussp Overview",),
+        "en",
+        None,
+        None,
+    )
+
+    assert document_name(info) == "Canada-Ukraine Strategic Security Partnership (CUSSP)"
