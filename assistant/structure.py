@@ -73,7 +73,7 @@ def canonical_text(blocks: list[Block]) -> tuple[str, list[int]]:
     return SEPARATOR.join(b.text for b in blocks), starts
 
 
-def heading_level(block: Block, is_first: bool = False) -> int | None:
+def heading_level(block: Block) -> int | None:
     """1 for Part-level headings, 2 for sections, 3 for sub-sections; None for body text.
 
     >>> heading_level(Block("Part II. Consultation Processes"))
@@ -93,11 +93,10 @@ def heading_level(block: Block, is_first: bool = False) -> int | None:
     if block.number is not None:  # an auto-numbered short line without a full stop
         if not (block.number.isalpha() and block.number.isupper()):
             return None
-        return (
-            1
-            if re.fullmatch(_ROMAN, block.number) and len(block.number) > 1 or block.number == "I"
-            else 2
-        )
+        # "II" numbers a Part; a single letter is a section, except "I" (Part I)
+        number = block.number
+        roman = number == "I" or (len(number) > 1 and re.fullmatch(_ROMAN, number))
+        return 1 if roman else 2
     if block.list_level is not None:
         return None
     if _ROMAN_HEADING.match(text) and len(text) < 120:
