@@ -97,9 +97,10 @@ class Assistant:
         Conversation, compare and verify search in their own ways and answer through this.
         A question in another language than the model's gets a plain notice in ``answer``.
         """
-        asked = set(tokens(self.retriever.expand(question)))
+        expanded = self.retriever.expand(question)
+        asked = set(tokens(expanded))
         quoted = tuple(
-            self._quote(rank, hit, asked, question) for rank, hit in enumerate(hits, start=1)
+            self._quote(rank, hit, asked, expanded) for rank, hit in enumerate(hits, start=1)
         )
         abstained = not hits or should_abstain(
             max(h.dense for h in hits), question, [h.passage.text for h in hits]
@@ -108,13 +109,13 @@ class Assistant:
         notice = question_notice(question)
         return Answer(question, abstained, f"{notice}\n{text}" if notice else text, quoted)
 
-    def _quote(self, rank: int, hit: Hit, asked: set[str], question: str) -> QuotedPassage:
+    def _quote(self, rank: int, hit: Hit, asked: set[str], expanded: str) -> QuotedPassage:
         p = hit.passage
         document = self.documents[p.doc]
         spans = sentences(p.text)
         sentence_scores = None
         if len(spans) > 1 and rank <= 3:
-            q = self.retriever.embed(self.retriever.expand(question))
+            q = self.retriever.embed(expanded)  # cached: the search embedded the same text
             vectors = self.snapshot.sentence_vectors(p)  # stored at build time
             if vectors is None:
                 vectors = self.embedder.encode([p.text[s:e] for s, e in spans])

@@ -118,9 +118,9 @@ class Retriever:
     def expand(self, question: str) -> str:
         return f"{question} {self.expansion(question)}".strip()
 
-    def _lexical_scores(self, question: str) -> np.ndarray:
+    def _lexical_scores(self, question: str, extra: str) -> np.ndarray:
         asked = tokens(question)
-        added = [t for t in tokens(self.expansion(question)) if t not in asked]
+        added = [t for t in tokens(extra) if t not in asked]
         # Added words help recall but must not outweigh the user's own words.
         terms = asked + added
         weights = [1.0] * len(asked) + [EXPANSION_WEIGHT] * len(added)
@@ -173,8 +173,9 @@ class Retriever:
             if not chosen:
                 return []
             rows = np.concatenate(chosen)
-        dense = self.snapshot.vectors.scores(self.embed(self.expand(question)))
-        lexical = self._lexical_scores(question)
+        extra = self.expansion(question)
+        dense = self.snapshot.vectors.scores(self.embed(f"{question} {extra}".strip()))
+        lexical = self._lexical_scores(question, extra)
         top_lexical = float(lexical[rows].max()) or 1.0
         fused = dense + LEXICAL_SHARE * lexical / top_lexical - RECITAL_PENALTY * self._recital
         fused[self._named_section_rows(question, rows)] += SECTION_BOOST
