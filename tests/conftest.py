@@ -19,6 +19,21 @@ DEV_QUESTIONS = SHARED / "eval" / "dev_questions.jsonl"
 
 # Settings that ignore the developer's ASSISTANT_* variables, so results do not depend on them.
 CLEAN_SETTINGS = Settings.from_env(environ={})
+# The JSON contract of an answer (README, "JSON answers have exactly these fields").
+ANSWER_KEYS = {"question", "abstained", "answer", "passages"}
+PASSAGE_KEYS = {
+    "rank",
+    "doc",
+    "title",
+    "section",
+    "number",
+    "citation",
+    "text",
+    "highlight",
+    "start",
+    "end",
+    "score",
+}
 
 
 # --- DOCX inputs, built in code ------------------------------------------------------------------

@@ -6,24 +6,11 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from conftest import ANSWER_KEYS, PASSAGE_KEYS
 
 from assistant.answer import NOT_ADDRESSED, Answer, highlight_span, sentences
 from assistant.errors import QuestionError, UnknownDocumentError
 
-ANSWER_KEYS = {"question", "abstained", "answer", "passages"}
-PASSAGE_KEYS = {
-    "rank",
-    "doc",
-    "title",
-    "section",
-    "number",
-    "citation",
-    "text",
-    "highlight",
-    "start",
-    "end",
-    "score",
-}
 OFF_TOPIC = "What is the best recipe for chocolate cake?"
 
 

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import ANSWER_KEYS, PASSAGE_KEYS
 
 from assistant.cli import main
 
@@ -135,22 +136,10 @@ def test_ask_json_follows_the_contract(cli_env: dict[str, str]) -> None:
 
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
-    assert set(out) == {"question", "abstained", "answer", "passages"}
+    assert set(out) == ANSWER_KEYS
     assert out["question"] == "What is GSOIA?"
     assert [p["rank"] for p in out["passages"]] == [1, 2]
-    assert set(out["passages"][0]) == {
-        "rank",
-        "doc",
-        "title",
-        "section",
-        "number",
-        "citation",
-        "text",
-        "highlight",
-        "start",
-        "end",
-        "score",
-    }
+    assert set(out["passages"][0]) == PASSAGE_KEYS
     assert out["passages"][0]["citation"] == "United Kingdom-Ukraine Agreement, Part I, para. 1"
 
 
