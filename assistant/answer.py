@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from assistant.lexical import tokens
+from assistant.search.lexical import tokens
 
 # Below both bars the question is taken as not addressed (calibrated on on- and off-topic
 # questions: see tests/test_answer.py and the README's evaluation section).
@@ -46,11 +46,13 @@ class Answer:
     abstained: bool
     answer: str
     passages: tuple[QuotedPassage, ...]
+    also: tuple[str, ...] = ()  # other agreements that address the question (see compare)
 
     def to_dict(self) -> dict:
-        """The JSON contract: exactly these fields, ``section`` as a list."""
+        """The JSON contract: exactly these fields, ``section`` and ``also`` as lists."""
         out = asdict(self)
         out["passages"] = [{**p, "section": list(p["section"])} for p in out["passages"]]
+        out["also"] = list(self.also)
         return out
 
 

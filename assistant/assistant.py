@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from assistant.answer import (
@@ -15,13 +16,13 @@ from assistant.answer import (
     should_abstain,
 )
 from assistant.citations import citation
-from assistant.embedding import Embedder, load_embedder
-from assistant.encoder import query_embedder
 from assistant.errors import QuestionError, UnknownDocumentError
 from assistant.index import Snapshot, build, load
 from assistant.language import question_notice
-from assistant.lexical import tokens
-from assistant.retrieve import Hit, Retriever
+from assistant.search.embedding import Embedder, load_embedder
+from assistant.search.encoder import query_embedder
+from assistant.search.lexical import tokens
+from assistant.search.retrieve import Hit, Retriever
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ class Assistant:
         self.snapshot = snapshot
         self.embedder = embedder
         self.settings = settings
-        self.retriever = Retriever(snapshot, embedder)
+        self.retriever = Retriever(snapshot, embedder, primary=settings.primary or None)
 
     @classmethod
     def open(
@@ -88,8 +89,26 @@ class Assistant:
                 f"No document '{doc}' in the index. Known: {', '.join(sorted(self.documents))}."
             )
         k = k or self.settings.k
-        hits = self.retriever.search(question, k=k, docs=self.retriever.scope(question, doc))
-        return self.answer_hits(question, hits)
+        scope = self.retriever.scope(question, doc)
+        hits = self.retriever.search(question, k=k, docs=scope)
+        answer = self.answer_hits(question, hits)
+        if doc or scope != [self.retriever.primary] or answer.abstained:
+            return answer
+        return self._with_others(answer)
+
+    def _with_others(self, answer: Answer) -> Answer:
+        """The primary agreement's answer, saying which other agreements address it too."""
+        from assistant.compare import addressed_in
+
+        others = [d for d in self.documents if d != self.retriever.primary]
+        also = tuple(addressed_in(self, answer.question, others))
+        if not also:
+            return answer
+        line = (
+            f"Also addressed in {len(also)} other agreement{'s' if len(also) > 1 else ''} "
+            "(see Compare)."
+        )
+        return replace(answer, answer=f"{answer.answer}\n{line}", also=also)
 
     def answer_hits(self, question: str, hits: list[Hit]) -> Answer:
         """The answer that quotes ``hits`` (ranked as given) for ``question``.
@@ -97,10 +116,9 @@ class Assistant:
         Conversation, compare and verify search in their own ways and answer through this.
         A question in another language than the model's gets a plain notice in ``answer``.
         """
-        expanded = self.retriever.expand(question)
-        asked = set(tokens(expanded))
+        asked = set(tokens(question))
         quoted = tuple(
-            self._quote(rank, hit, asked, expanded) for rank, hit in enumerate(hits, start=1)
+            self._quote(rank, hit, asked, question) for rank, hit in enumerate(hits, start=1)
         )
         abstained = not hits or should_abstain(
             max(h.dense for h in hits), question, [h.passage.text for h in hits]
@@ -109,13 +127,13 @@ class Assistant:
         notice = question_notice(question)
         return Answer(question, abstained, f"{notice}\n{text}" if notice else text, quoted)
 
-    def _quote(self, rank: int, hit: Hit, asked: set[str], expanded: str) -> QuotedPassage:
+    def _quote(self, rank: int, hit: Hit, asked: set[str], question: str) -> QuotedPassage:
         p = hit.passage
         document = self.documents[p.doc]
         spans = sentences(p.text)
         sentence_scores = None
         if len(spans) > 1 and rank <= 3:
-            q = self.retriever.embed(expanded)  # cached: the search embedded the same text
+            q = self.retriever.embed(question)  # cached: the search embedded the same text
             vectors = self.snapshot.sentence_vectors(p)  # stored at build time
             if vectors is None:
                 vectors = self.embedder.encode([p.text[s:e] for s, e in spans])

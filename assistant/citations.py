@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 
-from assistant.metadata import DocumentInfo
-from assistant.structure import Passage
+from assistant.ingest.metadata import DocumentInfo
+from assistant.ingest.structure import Passage
 
 _LABELLED = re.compile(
     r"^(Part|Article|Chapter|Section|Paragraph|Частина|Стаття|Розділ)\s+([IVXLC]+|\d+|[A-Z])\b",
@@ -23,7 +23,7 @@ def document_name(info: DocumentInfo) -> str:
     """'Canada-Ukraine Agreement': the partner's short name (from the file name when it names a
     known partner, so "united-kingdom" gives "United Kingdom", not the full style of the state).
     A document whose title names no parties (the CUSSP overview) is cited by its title."""
-    from assistant.scope import ALIASES
+    from assistant.search.scope import ALIASES
 
     if info.doc in ALIASES:
         return f"{info.doc.replace('-', ' ').title()}-Ukraine Agreement"

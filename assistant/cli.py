@@ -54,8 +54,8 @@ def cli(ctx: click.Context, corpus: Path | None, index: Path | None, model: str 
 @click.pass_context
 def build(ctx: click.Context, force: bool) -> None:
     """Build the index for the corpus (a no-op when nothing changed)."""
-    from assistant.embedding import load_embedder
     from assistant.index import build as build_index
+    from assistant.search.embedding import load_embedder
 
     settings = _settings(ctx)
     build_index(

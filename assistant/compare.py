@@ -11,7 +11,7 @@ from assistant.answer import QuotedPassage, should_abstain
 from assistant.citations import document_name
 from assistant.errors import UnknownDocumentError
 from assistant.language import detect_language, document_notice
-from assistant.retrieve import Hit
+from assistant.search.retrieve import Hit
 from assistant.verify import quantities
 
 log = logging.getLogger(__name__)
@@ -87,21 +87,41 @@ def compare(assistant, question: str, docs: list[str] | None = None) -> Comparis
     asked = detect_language(question)
     kind = expected_kind(question)
     best = {doc: _best_hit(assistant, question, doc, kind) for doc in wanted}
-    same = [
-        h
-        for d, h in best.items()
-        if h is not None
-        and assistant.documents[d].info.language == asked
-        and not should_abstain(h.dense, question, [h.passage.text])
-    ]
-    dense = sorted(h.dense for h in same)
-    bar = CONSENSUS_SHARE * dense[len(dense) // 2] if len(dense) >= CONSENSUS_MIN else 0.0
+    same = _answering(assistant, question, asked, best)
+    bar = consensus_bar(same)
     shared = shared_numbers([h.passage.text for h in same])
     rows = tuple(_row(assistant, question, asked, d, best[d], bar, shared) for d in wanted)
     log.debug(
         "compare %r: %d of %d addressed", question, len(Comparison("", rows).addressed()), len(rows)
     )
     return Comparison(question, rows)
+
+
+def addressed_in(assistant, question: str, docs: list[str]) -> list[str]:
+    """The agreements among ``docs`` whose best passage clears the bar :func:`compare` uses
+    (one scoring pass, so an answer can say cheaply where else the question is addressed)."""
+    best = assistant.retriever.best_per_document(question, docs)
+    same = _answering(assistant, question, detect_language(question), best)
+    bar = consensus_bar(same)
+    return [h.passage.doc for h in same if h.dense >= bar]
+
+
+def _answering(assistant, question: str, asked: str, best: dict) -> list[Hit]:
+    """The best hits, in the question's language, that do not abstain."""
+    return [
+        h
+        for d, h in best.items()
+        if h is not None
+        and assistant.documents[d].info.language == asked
+        and not should_abstain(h.dense, question, [h.passage.text])
+    ]
+
+
+def consensus_bar(hits: list[Hit]) -> float:
+    """The cosine an agreement's best passage needs: a share of the median across agreements
+    (0 with too few agreements for a median to mean anything)."""
+    dense = sorted(h.dense for h in hits)
+    return CONSENSUS_SHARE * dense[len(dense) // 2] if len(dense) >= CONSENSUS_MIN else 0.0
 
 
 def expected_kind(question: str) -> str | None:

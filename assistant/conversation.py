@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass, replace
 
 from assistant.answer import Answer
-from assistant.lexical import STOPWORDS, tokens
-from assistant.retrieve import Hit, fuse
-from assistant.scope import named_documents
+from assistant.search.lexical import STOPWORDS, tokens
+from assistant.search.retrieve import Hit, fuse
+from assistant.search.scope import named_documents
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.errors import AssistantError
-from assistant.lexical import normalise as fold
+from assistant.search.lexical import normalise as fold
 
 
 def normalise(text: str) -> str:

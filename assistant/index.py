@@ -6,10 +6,12 @@ Layout::
     index/builds/<name>/manifest.json
                        /documents.jsonl   metadata and canonical text, one document a line
                        /passages.jsonl    one passage a line, offsets into its document's text
-                       /vectors.faiss     FAISS index (flat when small), one row per passage
+                       /vectors.faiss     FAISS index (flat when small), one row per passage:
+                                          its context view (heading path, lead-in, text)
+                       /texts.faiss       FAISS flat index, one row per passage: its own text
                        /sentences.faiss   FAISS flat index, one row per sentence of each
-                                          multi-sentence passage (for highlighting)
-    index/models/<fingerprint>/           the model exported to ONNX (see assistant.encoder)
+                                          multi-sentence passage (a view, and the highlight)
+    index/models/<fingerprint>/           the model exported to ONNX (see assistant.search.encoder)
 
 A crash mid-build leaves CURRENT pointing at the previous build. No pickle anywhere.
 """
@@ -30,15 +32,16 @@ from pathlib import Path
 import numpy as np
 
 from assistant import __version__, answer
-from assistant.documents import Document, corpus_files, read_corpus, sha256_of
-from assistant.embedding import Embedder
 from assistant.errors import IndexMismatchError, IndexNotBuiltError
-from assistant.metadata import DocumentInfo
-from assistant.structure import Passage
-from assistant.vectors import FaissStore, IndexChoice, VectorStore
+from assistant.ingest.documents import Document, corpus_files, read_corpus, sha256_of
+from assistant.ingest.metadata import DocumentInfo
+from assistant.ingest.structure import Passage
+from assistant.search.embedding import Embedder
+from assistant.search.vectors import FaissStore, IndexChoice, VectorStore
+from assistant.search.views import Views, context_view, sentence_texts, text_view
 
 log = logging.getLogger(__name__)
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: passage views (texts.faiss)
 
 
 def _builder_version() -> str:
@@ -48,13 +51,7 @@ def _builder_version() -> str:
 
     here = Path(__file__).resolve().parent
     sources = sorted(
-        [
-            *here.glob("readers/*.py"),
-            here / "structure.py",
-            here / "metadata.py",
-            here / "documents.py",
-            here / "index.py",
-        ]
+        [*(here / "ingest").rglob("*.py"), here / "search" / "views.py", here / "index.py"]
     )
     # The sentence splitter decides which sentence vectors a build stores.
     splitter = inspect.getsource(answer.sentences) + answer._SENTENCE_END.pattern
@@ -78,34 +75,14 @@ class Snapshot:
     manifest: dict
     documents: dict[str, Document]
     passages: tuple[Passage, ...]
-    vectors: VectorStore
-    sentences: np.ndarray | None = None  # vectors of the sentences of multi-sentence passages
-    sentence_rows: dict[str, tuple[int, int]] = field(default_factory=dict)  # passage id -> rows
+    vectors: VectorStore  # the context view, one row per passage
+    views: Views  # every view's vectors, numpy in memory
+    rows: dict[str, int] = field(default_factory=dict)  # passage id -> row
 
     def sentence_vectors(self, passage: Passage) -> np.ndarray | None:
         """The stored vectors of ``passage``'s sentences (``answer.sentences`` order), or None."""
-        rows = self.sentence_rows.get(passage.id)
-        if rows is None or self.sentences is None:
-            return None
-        return self.sentences[rows[0] : rows[1]]
-
-
-def embedding_text(passage: Passage) -> str:
-    """What we embed: the passage, then its heading and lead-in for context (the quote stays
-    the bare passage). The passage comes first so that truncation never cuts it."""
-    parts = [passage.text]
-    if passage.section:
-        parts.append(passage.section[-1])
-    if passage.context:
-        parts.append(passage.context[:400])
-    return " | ".join(parts)
-
-
-def sentence_texts(passage: Passage) -> list[str]:
-    """The sentences of a passage whose vectors a build stores: none for a one-sentence passage
-    (its highlight is the whole passage)."""
-    spans = answer.sentences(passage.text)
-    return [passage.text[s:e] for s, e in spans] if len(spans) > 1 else []
+        rows = self.views.sentence_rows(self.rows[passage.id])
+        return None if rows is None else self.views.sentences[rows[0] : rows[1]]
 
 
 def current_build(index_dir: Path) -> Path | None:
@@ -145,7 +122,7 @@ def build(
     force: bool = False,
 ) -> Path:
     """Build the index unless it is current; return the build folder being served."""
-    from assistant.encoder import build_embedder
+    from assistant.search.encoder import build_embedder
 
     reason = "forced" if force else staleness(corpus, index_dir, embedder)
     if reason is None:
@@ -157,7 +134,7 @@ def build(
     documents = read_corpus(corpus, warn=report)
     passages = [p for d in documents for p in d.passages]
     encoder = build_embedder(index_dir, embedder, report)
-    vectors, sentences = _vectors_for(documents, passages, index_dir, encoder, report)
+    views = _vectors_for(passages, index_dir, encoder, report)
     name = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}-{secrets.token_hex(3)}"
     tmp = index_dir / "builds" / f".{name}.tmp"
     tmp.mkdir(parents=True)
@@ -167,13 +144,13 @@ def build(
         "model": {
             "id": embedder.model_id,
             "fingerprint": embedder.fingerprint(),
-            "dimension": int(vectors.shape[1]),
+            "dimension": int(views.context.shape[1]),
         },
         "files": {d.file: d.sha256 for d in documents},
         "skipped": sorted({p.name for p in corpus_files(corpus)} - {d.file for d in documents}),
         "documents": len(documents),
         "passages": len(passages),
-        "sentences": len(sentences),
+        "sentences": len(views.sentences),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     # Hash skipped files too, so an unchanged broken file does not trigger endless rebuilds.
@@ -183,7 +160,7 @@ def build(
         else {}
     )
     try:
-        _write_build(tmp, manifest, documents, passages, vectors, sentences)
+        _write_build(tmp, manifest, documents, passages, views)
         final = tmp.parent / name
         os.replace(tmp, final)
     except BaseException:
@@ -199,66 +176,57 @@ def build(
 
 
 def _vectors_for(
-    documents: list[Document],
     passages: list[Passage],
     index_dir: Path,
     embedder: Embedder,
     report: Report,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Passage and sentence vectors, reusing those of unchanged texts from the current build.
-
-    Passage vectors are reused per unchanged file (the key is the file's hash and the text);
-    sentence vectors by text alone. All new texts are encoded in one call, sorted by length.
-    """
-    reuse, reuse_sentences = _reusable(index_dir, embedder)
-    keys = [(d.sha256, embedding_text(p)) for d in documents for p in d.passages]
-    sentence_list = [t for p in passages for t in sentence_texts(p)]
-    todo = [i for i, key in enumerate(keys) if key not in reuse]
-    todo_sentences = sorted({t for t in sentence_list if t not in reuse_sentences})
-    if todo or todo_sentences:
-        report(
-            f"Embedding {len(todo)} passages ({len(passages) - len(todo)} reused) and "
-            f"{len(todo_sentences)} sentences ..."
-        )
+) -> Views:
+    """Every view's vectors, reusing the current build's vector of any text it already embedded
+    (a vector depends on the text and the model alone). All new texts are encoded in one call."""
+    wanted = {
+        "context": [context_view(p) for p in passages],
+        "text": [text_view(p) for p in passages],
+        "sentences": [t for p in passages for t in sentence_texts(p)],
+    }
+    known = _reusable(index_dir, embedder)
+    todo = sorted({t for texts in wanted.values() for t in texts} - known.keys())
+    if todo:
+        report(f"Embedding {len(todo)} texts ({len(known)} reused), {len(passages)} passages ...")
 
         def progress(done: int, total: int) -> None:
             report(f"  embedded {done}/{total}")
 
-        fresh = embedder.encode([keys[i][1] for i in todo] + todo_sentences, progress=progress)
-        reuse.update((keys[i], v) for i, v in zip(todo, fresh[: len(todo)], strict=True))
-        reuse_sentences.update(zip(todo_sentences, fresh[len(todo) :], strict=True))
+        known.update(zip(todo, embedder.encode(todo, progress=progress), strict=True))
     # From a stored vector when there is one: asking the model would load it for nothing.
-    dimension = len(next(iter(reuse.values()))) if reuse else embedder.dimension
-    vectors = np.zeros((len(keys), dimension), dtype=np.float32)
-    for row, key in enumerate(keys):
-        vectors[row] = reuse[key]
-    sentences = np.zeros((len(sentence_list), dimension), dtype=np.float32)
-    for row, text in enumerate(sentence_list):
-        sentences[row] = reuse_sentences[text]
-    return vectors, sentences
+    dimension = len(next(iter(known.values()))) if known else embedder.dimension
+
+    def matrix(texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            out[row] = known[text]
+        return out
+
+    counts = [len(sentence_texts(p)) for p in passages]
+    return Views(*(matrix(wanted[v]) for v in ("context", "text", "sentences")), counts)
 
 
-def _reusable(
-    index_dir: Path, embedder: Embedder
-) -> tuple[dict[tuple[str, str], np.ndarray], dict[str, np.ndarray]]:
-    build = current_build(index_dir)
-    if build is None:
-        return {}, {}
+def _reusable(index_dir: Path, embedder: Embedder) -> dict[str, np.ndarray]:
+    """Text -> vector for every view text of the current build (empty when there is none)."""
+    if current_build(index_dir) is None:
+        return {}
     try:
         snapshot = load(index_dir, embedder)
     except (IndexMismatchError, IndexNotBuiltError, ValueError, KeyError, OSError):
-        return {}, {}
-    sha = {d.id: d.sha256 for d in snapshot.documents.values()}
-    vectors = snapshot.vectors.vectors()
-    passages = {
-        (sha[p.doc], embedding_text(p)): vectors[i] for i, p in enumerate(snapshot.passages)
-    }
-    sentences: dict[str, np.ndarray] = {}
-    for p in snapshot.passages:
+        return {}
+    views = snapshot.views
+    known: dict[str, np.ndarray] = {}
+    for row, p in enumerate(snapshot.passages):
+        known[context_view(p)] = views.context[row]
+        known[text_view(p)] = views.text[row]
         stored = snapshot.sentence_vectors(p)
         if stored is not None:
-            sentences.update(zip(sentence_texts(p), stored, strict=True))
-    return passages, sentences
+            known.update(zip(sentence_texts(p), stored, strict=True))
+    return known
 
 
 def _write_build(
@@ -266,8 +234,7 @@ def _write_build(
     manifest: dict,
     documents: list[Document],
     passages: list[Passage],
-    vectors: np.ndarray,
-    sentences: np.ndarray,
+    views: Views,
 ) -> None:
     with (folder / "documents.jsonl").open("w", encoding="utf-8") as out:
         for d in documents:
@@ -276,10 +243,12 @@ def _write_build(
     with (folder / "passages.jsonl").open("w", encoding="utf-8") as out:
         for p in passages:
             out.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
-    FaissStore(vectors).save(folder / "vectors.faiss")
-    FaissStore(sentences.reshape(-1, vectors.shape[1]), IndexChoice("Flat")).save(
-        folder / "sentences.faiss"
-    )
+    FaissStore(views.context).save(folder / "vectors.faiss")
+    dimension = views.context.shape[1]
+    for name, vectors in (("texts", views.text), ("sentences", views.sentences)):
+        FaissStore(vectors.reshape(-1, dimension), IndexChoice("Flat")).save(
+            folder / f"{name}.faiss"
+        )
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=1))
     for file in folder.iterdir():  # durable before the pointer moves
         with file.open("rb") as handle:
@@ -369,30 +338,26 @@ def _load(index_dir: Path, embedder: Embedder, backend: str, milvus_uri: str) ->
             f"Index in '{index_dir}' is damaged ({len(vectors)} vectors, "
             f"{len(passages)} passages). Run: python -m assistant build"
         )
-    sentences, sentence_rows = _load_sentences(build, passages, model["dimension"])
+    views = _load_views(build, passages, vectors, model["dimension"])
     if backend != "faiss":
-        from assistant.milvus import open_store  # pymilvus only for this backend
+        from assistant.search.milvus import open_store  # pymilvus only for this backend
 
         vectors = open_store(backend, milvus_uri, build, manifest, vectors)
-    return Snapshot(build, manifest, docs, passages, vectors, sentences, sentence_rows)
+    rows = {p.id: row for row, p in enumerate(passages)}
+    return Snapshot(build, manifest, docs, passages, vectors, views, rows)
 
 
-def _load_sentences(
-    build: Path, passages: tuple[Passage, ...], dimension: int
-) -> tuple[np.ndarray | None, dict[str, tuple[int, int]]]:
-    """Sentence vectors and each passage's rows; (None, {}) for a build without them."""
-    if not (build / "sentences.faiss").is_file():
-        return None, {}
-    vectors = FaissStore.load(build / "sentences.faiss", dimension).vectors()
-    rows, start = {}, 0
-    for p in passages:
-        count = len(answer.sentences(p.text))
-        if count > 1:
-            rows[p.id] = (start, start + count)
-            start += count
-    if start != len(vectors):
+def _load_views(
+    build: Path, passages: tuple[Passage, ...], vectors: FaissStore, dimension: int
+) -> Views:
+    """The views' vectors, checked against the passages they belong to."""
+    texts = FaissStore.load(build / "texts.faiss", dimension).vectors()
+    sentences = FaissStore.load(build / "sentences.faiss", dimension).vectors()
+    counts = [len(sentence_texts(p)) for p in passages]
+    if len(texts) != len(passages) or len(sentences) != sum(counts):
         raise IndexMismatchError(
-            f"Index in '{build.parent.parent}' is damaged ({len(vectors)} sentence vectors, "
-            f"{start} sentences). Run: python -m assistant build --force"
+            f"Index in '{build.parent.parent}' is damaged ({len(texts)} text vectors and "
+            f"{len(sentences)} sentence vectors for {len(passages)} passages and {sum(counts)} "
+            "sentences). Run: python -m assistant build --force"
         )
-    return vectors, rows
+    return Views(vectors.vectors(), texts, sentences, counts)

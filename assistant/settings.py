@@ -37,6 +37,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("k", "ASSISTANT_K", "5", "How many passages an answer quotes."),
     Setting(
+        "primary",
+        "ASSISTANT_PRIMARY",
+        "canada",
+        "With several agreements loaded, the one a question that names none is about "
+        "(ignored when not indexed; empty: search them all).",
+    ),
+    Setting(
         "max_question_chars",
         "ASSISTANT_MAX_QUESTION_CHARS",
         "1000",
@@ -85,6 +92,7 @@ class Settings:
     index: Path
     model: str
     k: int
+    primary: str
     max_question_chars: int
     data_dir: Path
     host: str

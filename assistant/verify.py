@@ -13,7 +13,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from assistant.answer import QuotedPassage
-from assistant.lexical import tokens
+from assistant.search.lexical import tokens
 
 log = logging.getLogger(__name__)
 

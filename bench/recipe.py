@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.documents import Document
-from assistant.lexical import BM25, tokens
+from assistant.ingest.documents import Document
+from assistant.search.lexical import BM25, tokens
 
 SEPARATORS = ("\n\n", "\n", " ", "")
 

@@ -15,7 +15,7 @@ def main(argv: list[str]) -> None:
     import faiss
     from sentence_transformers import SentenceTransformer
 
-    from assistant.embedding import model_path
+    from assistant.search.embedding import model_path
     from assistant.settings import DEFAULT_MODEL
 
     folder, question = Path(argv[0]), argv[1]

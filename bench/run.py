@@ -215,8 +215,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--canada-only", action="store_true", help="skip the 28-agreement index")
     parser.add_argument("--out", type=Path, default=RESULTS / "bench.json")
     options = parser.parse_args(argv)
-    from assistant.embedding import SentenceTransformerEmbedder
     from assistant.evaluation import read_questions
+    from assistant.search.embedding import SentenceTransformerEmbedder
 
     questions = read_questions(DEV)
     canada_q = [q for q in questions if q["doc"] == "canada"]

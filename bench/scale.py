@@ -1,7 +1,7 @@
 """Vector search at scale: 10k, 100k and 1M synthetic passages (see :mod:`bench.synthetic`).
 
-For each size, the index :func:`assistant.vectors.choose_index` picks, and exact flat search for
-comparison: build time, vector memory, single-query search latency (p50/p99) and recall@10
+For each size, the index :func:`assistant.search.vectors.choose_index` picks, and exact flat search
+for comparison: build time, vector memory, single-query search latency (p50/p99) and recall@10
 against exact search. Writes ``bench/results/scale.json`` and ``scale.png`` (size vs latency vs
 memory).
 
@@ -25,8 +25,9 @@ RESULTS = REPO / "bench" / "results"
 
 
 def measure(vectors: np.ndarray, probe: np.ndarray, truth: np.ndarray, choice=None) -> dict:
-    """Build a :class:`~assistant.vectors.FaissStore` and time single-query top-10 searches."""
-    from assistant.vectors import FaissStore
+    """Build a :class:`~assistant.search.vectors.FaissStore` and time single-query top-10
+    searches."""
+    from assistant.search.vectors import FaissStore
 
     started = time.perf_counter()
     store = FaissStore(vectors, choice)
@@ -48,7 +49,7 @@ def measure(vectors: np.ndarray, probe: np.ndarray, truth: np.ndarray, choice=No
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
-    from assistant.vectors import IndexChoice, choose_index
+    from assistant.search.vectors import IndexChoice, choose_index
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.embedding import HashingEmbedder
+from assistant.search.embedding import HashingEmbedder
 from assistant.settings import DEFAULT_MODEL, Settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -20,7 +20,7 @@ DEV_QUESTIONS = SHARED / "eval" / "dev_questions.jsonl"
 # Settings that ignore the developer's ASSISTANT_* variables, so results do not depend on them.
 CLEAN_SETTINGS = Settings.from_env(environ={})
 # The JSON contract of an answer (README, "JSON answers have exactly these fields").
-ANSWER_KEYS = {"question", "abstained", "answer", "passages"}
+ANSWER_KEYS = {"question", "abstained", "answer", "passages", "also"}
 PASSAGE_KEYS = {
     "rank",
     "doc",
@@ -233,7 +233,7 @@ def shared_corpus() -> Path:
 
 @pytest.fixture(scope="session")
 def canada(shared_corpus: Path):
-    from assistant.documents import read_document
+    from assistant.ingest.documents import read_document
 
     return read_document(shared_corpus / "canada.docx")
 
@@ -241,7 +241,7 @@ def canada(shared_corpus: Path):
 @pytest.fixture(scope="session")
 def all_documents(shared_corpus: Path):
     """All agreements of the shared corpus and the warnings (skipped files) reading them gave."""
-    from assistant.documents import read_corpus
+    from assistant.ingest.documents import read_corpus
 
     warnings: list[str] = []
     return read_corpus(shared_corpus, warn=warnings.append), warnings

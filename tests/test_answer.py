@@ -224,3 +224,22 @@ def test_a_question_in_another_language_says_so_and_still_quotes(hashing_bot) ->
 
 def test_an_english_question_gets_no_language_notice(hashing_bot) -> None:
     assert "Your question looks" not in hashing_bot.ask("What is GSOIA?").answer
+
+
+def test_the_primary_agreement_answers_and_names_the_others_that_address_it(hashing_bot) -> None:
+    from assistant import Assistant
+    from tests.conftest import CLEAN_SETTINGS
+
+    bot = Assistant(
+        hashing_bot.snapshot, hashing_bot.embedder, CLEAN_SETTINGS.with_(primary="united-kingdom")
+    )
+
+    answer = bot.ask("How long will this Agreement remain in force?")
+
+    assert {p.doc for p in answer.passages} == {"united-kingdom"}
+    assert answer.also == ("united-states",)
+    assert answer.answer.endswith("\nAlso addressed in 1 other agreement (see Compare).")
+    assert answer.to_dict()["also"] == ["united-states"]
+    named = bot.ask("How long will the US agreement remain in force?")
+    assert {p.doc for p in named.passages} == {"united-states"} and named.also == ()
+    assert bot.ask("What is the weather in Paris?").also == ()  # abstained: nothing to add

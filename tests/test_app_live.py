@@ -11,7 +11,7 @@ import httpx
 import pytest
 from conftest import CLEAN_SETTINGS, write_tiny_corpus
 
-from assistant.embedding import HashingEmbedder
+from assistant.search.embedding import HashingEmbedder
 
 LISTED_ORIGIN = "http://intranet.example"
 HUGE = "x" * 1_000_000

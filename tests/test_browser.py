@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import CLEAN_SETTINGS, REPO, write_tiny_corpus
 
-from assistant.embedding import HashingEmbedder
+from assistant.search.embedding import HashingEmbedder
 from bench.screenshot import BOX as QUESTION_BOX
 from bench.screenshot import CHROMIUM_ARGS
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.citations import citation, document_name, section_label
-from assistant.metadata import DocumentInfo
-from assistant.structure import Passage
+from assistant.ingest.metadata import DocumentInfo
+from assistant.ingest.structure import Passage
 
 CANADA = DocumentInfo(
     "canada",

@@ -92,7 +92,7 @@ def test_errors_are_the_assistants(hashing_bot) -> None:
 
 
 def test_fused_hits_rank_by_weighted_reciprocal_rank(hashing_bot) -> None:
-    from assistant.retrieve import Hit
+    from assistant.search.retrieve import Hit
 
     a, b, c = (Hit(p, 1.0, 0.5, 0.0) for p in hashing_bot.snapshot.passages[1:4])
     # a: own 1st only; b: own 2nd and carried 1st; c: carried 2nd only

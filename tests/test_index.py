@@ -9,19 +9,12 @@ import numpy as np
 import pytest
 
 import assistant.index as index_module
-from assistant.documents import read_corpus
-from assistant.embedding import HashingEmbedder
 from assistant.errors import CorpusError, IndexMismatchError, IndexNotBuiltError
-from assistant.index import (
-    FORMAT_VERSION,
-    build,
-    current_build,
-    embedding_text,
-    load,
-    sentence_texts,
-    staleness,
-)
-from assistant.vectors import FaissStore
+from assistant.index import FORMAT_VERSION, build, current_build, load, staleness
+from assistant.ingest.documents import read_corpus
+from assistant.search.embedding import HashingEmbedder
+from assistant.search.vectors import FaissStore
+from assistant.search.views import context_view, sentence_texts, text_view
 
 EMBEDDER = HashingEmbedder()
 # Passages per file of the tiny corpus (conftest), in corpus order.
@@ -49,6 +42,7 @@ def test_layout_and_manifest(tiny_corpus: Path, tmp_path: Path) -> None:
         "manifest.json",
         "passages.jsonl",
         "sentences.faiss",
+        "texts.faiss",
         "vectors.faiss",
     ]
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -76,8 +70,10 @@ def test_round_trip_keeps_passages_documents_and_vectors(tiny_corpus: Path, tmp_
 
     assert snapshot.passages == tuple(p for d in documents for p in d.passages)
     assert snapshot.documents == {d.id: d for d in documents}
-    expected = EMBEDDER.encode([embedding_text(p) for p in snapshot.passages])
+    expected = EMBEDDER.encode([context_view(p) for p in snapshot.passages])
     np.testing.assert_array_equal(snapshot.vectors.vectors(), expected)
+    texts = EMBEDDER.encode([text_view(p) for p in snapshot.passages])
+    np.testing.assert_array_equal(snapshot.views.text, texts)
 
 
 def test_second_build_is_a_no_op(tiny_corpus: Path, tmp_path: Path) -> None:
@@ -100,12 +96,12 @@ def test_changed_file_makes_index_stale_and_rebuild_reuses_unchanged_vectors(
     assert staleness(tiny_corpus, index, EMBEDDER) == "corpus files changed"
     second, messages = build_quietly(tiny_corpus, index)
 
-    # Vectors are reused per unchanged file: the other two files' 12 passages.
+    # Vectors are reused per text: only the added passage's two views are new.
     assert second != first
     assert messages[:3] == [
         "Building index (corpus files changed) ...",
-        "Embedding 9 passages (12 reused) and 0 sentences ...",
-        "  embedded 9/9",
+        "Embedding 2 texts (45 reused), 21 passages ...",
+        "  embedded 2/2",
     ]
     assert staleness(tiny_corpus, index, EMBEDDER) is None
     assert load(index, EMBEDDER).passages[8].text == "An added closing sentence."
@@ -155,7 +151,9 @@ def test_format_version_mismatch(tiny_corpus: Path, tmp_path: Path) -> None:
     (folder / "manifest.json").write_text(json.dumps({**manifest, "format_version": 99}))
 
     assert staleness(tiny_corpus, tmp_path / "index", EMBEDDER) == "index format changed"
-    with pytest.raises(IndexMismatchError, match="has format 99, this version reads 1"):
+    with pytest.raises(
+        IndexMismatchError, match=f"has format 99, this version reads {FORMAT_VERSION}"
+    ):
         load(tmp_path / "index", EMBEDDER)
 
 
@@ -300,12 +298,13 @@ def test_old_builds_are_pruned_and_no_pickle_anywhere(tiny_corpus: Path, tmp_pat
     assert not vectors.startswith(b"\x80")  # the pickle protocol marker
 
 
-def test_embedding_text_puts_the_passage_first(hashing_bot) -> None:
+def test_context_view_reads_heading_lead_in_then_passage(hashing_bot) -> None:
     item = next(p for p in hashing_bot.snapshot.passages if p.number == "2(i)")
 
-    assert embedding_text(item) == (
-        "expand co-production of munitions; | Part I. Purpose | The Participants will:"
+    assert context_view(item) == (
+        "Part I. Purpose | The Participants will: | expand co-production of munitions;"
     )
+    assert text_view(item) == "expand co-production of munitions;"
 
 
 def test_sentence_vectors_are_stored_for_highlighting(tiny_corpus: Path, tmp_path: Path) -> None:
@@ -341,23 +340,28 @@ class CountingEmbedder(HashingEmbedder):
         return super().encode(texts, progress)
 
 
+def view_texts(passages) -> set[str]:
+    """Every text a build embeds for ``passages``: both views and the sentences."""
+    return {t for p in passages for t in (context_view(p), text_view(p), *sentence_texts(p))}
+
+
 def test_changing_one_file_encodes_only_that_files_new_texts(
     tiny_corpus: Path, tmp_path: Path
 ) -> None:
     embedder = CountingEmbedder()
     build_quietly(tiny_corpus, tmp_path / "index", embedder)
-    # 12 sentences, each distinct text encoded once: "1." and "2." and six clauses.
-    assert len(embedder.seen) == sum(PASSAGES.values()) + 8
+    first = load(tmp_path / "index", embedder)
+    assert sorted(embedder.seen) == sorted(view_texts(first.passages))  # each text once
     embedder.seen.clear()
     changed = tiny_corpus / "united-kingdom.md"
     changed.write_text(changed.read_text().replace("ten years", "twelve years"))
     build_quietly(tiny_corpus, tmp_path / "index", embedder)
     snapshot = load(tmp_path / "index", embedder)
 
-    uk = [p for p in snapshot.passages if p.doc == "united-kingdom"]
-    assert sorted(embedder.seen) == sorted(
-        [embedding_text(p) for p in uk] + ["This Agreement will remain in force for twelve years."]
-    )
+    new = view_texts(snapshot.passages) - view_texts(first.passages)
+    assert sorted(embedder.seen) == sorted(new)
+    assert "This Agreement will remain in force for twelve years." in new
+    assert {p.doc for p in snapshot.passages if new & view_texts([p])} == {"united-kingdom"}
     np.testing.assert_array_equal(
-        snapshot.vectors.vectors(), embedder.encode([embedding_text(p) for p in snapshot.passages])
+        snapshot.vectors.vectors(), embedder.encode([context_view(p) for p in snapshot.passages])
     )

@@ -19,6 +19,7 @@ def test_defaults() -> None:
         index=Path("index"),
         model=DEFAULT_MODEL,
         k=5,
+        primary="canada",
         max_question_chars=1000,
         data_dir=Path("data"),
         host="127.0.0.1",

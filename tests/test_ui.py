@@ -14,11 +14,11 @@ from conftest import CLEAN_SETTINGS, REPO
 
 from assistant.answer import NOT_ADDRESSED, Answer, QuotedPassage
 from assistant.citations import citation
-from assistant.documents import Document
 from assistant.errors import AssistantError, QuestionError
 from assistant.feedback import FeedbackStore
-from assistant.metadata import DocumentInfo
-from assistant.structure import Passage
+from assistant.ingest.documents import Document
+from assistant.ingest.metadata import DocumentInfo
+from assistant.ingest.structure import Passage
 from assistant.ui import handlers, render
 from assistant.ui.handlers import App
 

@@ -1,4 +1,5 @@
-"""A :class:`~assistant.vectors.VectorStore` on Milvus, for serving from a shared vector engine.
+"""A :class:`~assistant.search.vectors.VectorStore` on Milvus, for serving from a shared
+vector engine.
 
 The build folder stays the source of truth (its ``vectors.faiss`` is always written). Milvus holds a
 mirror of one build in a collection named after the build, created on first use by whichever
@@ -19,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.errors import AssistantError, IndexMismatchError
-from assistant.vectors import FLOOR, VectorStore
+from assistant.search.vectors import FLOOR, VectorStore
 
 log = logging.getLogger(__name__)
 MAX_LIMIT = 16_384  # Milvus' largest top-k: scores() returns FLOOR for rows ranked beyond

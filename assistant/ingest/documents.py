@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.errors import CorpusError
-from assistant.metadata import DocumentInfo, describe
-from assistant.readers import SUFFIXES, read_blocks
-from assistant.structure import Passage, canonical_text, passages_from_blocks, title_of
+from assistant.ingest.metadata import DocumentInfo, describe
+from assistant.ingest.readers import SUFFIXES, read_blocks
+from assistant.ingest.structure import Passage, canonical_text, passages_from_blocks, title_of
 
 log = logging.getLogger(__name__)
 

@@ -1,13 +1,14 @@
-"""Tests for :mod:`assistant.retrieve` and :mod:`assistant.scope`: fusion, scoping and search."""
+"""Tests for :mod:`assistant.search.retrieve` and :mod:`assistant.search.scope`: fusion,
+scoping and search."""
 
 from __future__ import annotations
 
 import pytest
 
-from assistant.embedding import HashingEmbedder
-from assistant.metadata import DocumentInfo
-from assistant.retrieve import Retriever, fuse, lexical_text
-from assistant.scope import named_documents
+from assistant.ingest.metadata import DocumentInfo
+from assistant.search.embedding import HashingEmbedder
+from assistant.search.retrieve import Retriever, fuse, lexical_text
+from assistant.search.scope import named_documents
 
 TINY_DOCS = ["netherlands", "united-kingdom", "united-states"]
 
@@ -148,15 +149,8 @@ def test_part_i_does_not_boost_part_ii(hashing_bot) -> None:
     ]
 
 
-def test_expand_adds_paraphrases(hashing_bot) -> None:
-    assert hashing_bot.retriever.expand("How long does it last?") == (
-        "How long does it last? valid period years valid period"
-    )
-    assert hashing_bot.retriever.expand("Sanctions?") == "Sanctions?"
-
-
 def test_lexical_text_adds_the_heading() -> None:
-    from assistant.structure import Passage
+    from assistant.ingest.structure import Passage
 
     p = Passage("x", 3, ("Part I. Scope", "A. Defence"), "1", "paragraph", 0, 5, "Text.", "lead")
     text = lexical_text(p)
@@ -189,3 +183,33 @@ def test_query_vectors_are_cached_in_a_bounded_lru(hashing_bot) -> None:
     assert embedder.calls == 3
     retriever.embed("b")
     assert embedder.calls == 4
+
+
+def test_a_question_naming_no_agreement_is_about_the_primary_one(hashing_bot) -> None:
+    retriever = Retriever(hashing_bot.snapshot, HashingEmbedder(), primary="united-kingdom")
+
+    assert retriever.scope("How long does it last?") == ["united-kingdom"]
+    assert retriever.scope("What do the Dutch commit?") == ["netherlands"]
+    assert retriever.scope("How long?", doc="united-states") == ["united-states"]
+    assert retriever.scope("Which agreements last ten years?") == TINY_DOCS
+    assert retriever.scope("Which country signed in Kharkiv?") == TINY_DOCS
+
+
+def test_a_primary_agreement_that_is_not_indexed_is_ignored(hashing_bot) -> None:
+    retriever = Retriever(hashing_bot.snapshot, HashingEmbedder(), primary="canada")
+
+    assert retriever.primary is None
+    assert retriever.scope("How long does it last?") == TINY_DOCS
+
+
+def test_best_per_document_equals_each_documents_own_search(hashing_bot) -> None:
+    retriever = hashing_bot.retriever
+    question = "How long will the agreement remain in force?"
+
+    best = retriever.best_per_document(question, TINY_DOCS)
+
+    assert list(best) == TINY_DOCS
+    for doc, hit in best.items():
+        own = retriever.search(question, k=1, docs=[doc])[0]
+        assert hit.passage == own.passage
+        assert hit.dense == own.dense

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from assistant.readers import Block, clean_text
+from assistant.ingest.readers import Block, clean_text
 
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _MD_BULLET = re.compile(r"^(\s*)[-*+]\s+(.*)$")

@@ -1,12 +1,13 @@
-"""Tests for :mod:`assistant.structure`: blocks to passages that follow the document's structure."""
+"""Tests for :mod:`assistant.ingest.structure`: blocks to passages that follow the
+document's structure."""
 
 from __future__ import annotations
 
 import pytest
 
 from assistant.citations import citation
-from assistant.readers import Block
-from assistant.structure import (
+from assistant.ingest.readers import Block
+from assistant.ingest.structure import (
     SEPARATOR,
     Passage,
     canonical_text,
@@ -298,7 +299,7 @@ def test_every_passage_of_every_agreement_is_verbatim(all_documents) -> None:
 
 
 def test_a_title_set_over_several_capital_lines_is_one_title_passage() -> None:
-    from assistant.structure import title_of
+    from assistant.ingest.structure import title_of
 
     blocks = [
         Block("AGREEMENT"),

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.readers import Block, clean_text
+from assistant.ingest.readers import Block, clean_text
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 # A number or letter already written at the start of the text: "(i) ", "(A) ", "a) ", "3. ".

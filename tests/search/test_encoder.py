@@ -1,4 +1,4 @@
-"""Tests for :mod:`assistant.encoder`: the ONNX export equals the reference model, and asking
+"""Tests for :mod:`assistant.search.encoder`: the ONNX export equals the reference model, and asking
 with an exported model never imports torch."""
 
 from __future__ import annotations
@@ -10,9 +10,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.embedding import HashingEmbedder, SentenceTransformerEmbedder
-from assistant.encoder import OnnxEmbedder, build_embedder, exported, model_folder, query_embedder
-from assistant.index import embedding_text, sentence_texts
+from assistant.search.embedding import HashingEmbedder, SentenceTransformerEmbedder
+from assistant.search.encoder import (
+    OnnxEmbedder,
+    build_embedder,
+    exported,
+    model_folder,
+    query_embedder,
+)
+from assistant.search.views import context_view, sentence_texts, text_view
 
 
 def test_without_an_export_queries_use_the_embedder_itself(tmp_path: Path) -> None:
@@ -45,7 +51,7 @@ def test_onnx_export_equals_sentence_transformers_on_every_canada_passage(real_b
         reference.fingerprint(),
         384,
     )
-    texts = [embedding_text(p) for p in canada.passages]
+    texts = [context_view(p) for p in canada.passages] + [text_view(p) for p in canada.passages]
     texts += [t for p in canada.passages for t in sentence_texts(p)]
     texts += ["What is the CUSSP?", "x", "word " * 400]  # a one-token text and a truncated one
     expected = reference.encode(texts)

@@ -1,4 +1,4 @@
-"""Tests for :mod:`assistant.metadata`: what a document says about itself."""
+"""Tests for :mod:`assistant.ingest.metadata`: what a document says about itself."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from assistant.metadata import DocumentInfo, describe, language, partners, signing
+from assistant.ingest.metadata import DocumentInfo, describe, language, partners, signing
 
 
 @pytest.mark.parametrize(

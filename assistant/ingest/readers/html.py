@@ -19,7 +19,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 from bs4.element import NavigableString, PreformattedString, Tag
 
-from assistant.readers import Block, clean_text
+from assistant.ingest.readers import Block, clean_text
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Tests for :mod:`assistant.vectors`: the size-based index choice and the FAISS store."""
+"""Tests for :mod:`assistant.search.vectors`: the size-based index choice and the FAISS store."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.vectors import FLAT_LIMIT, FLOOR, FaissStore, IndexChoice, choose_index
+from assistant.search.vectors import FLAT_LIMIT, FLOOR, FaissStore, IndexChoice, choose_index
 from bench.synthetic import clustered_vectors, exact_neighbours, queries, recall_at
 
 

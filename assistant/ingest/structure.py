@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.readers import Block
+from assistant.ingest.readers import Block
 
 SEPARATOR = "\n\n"
 _ROMAN = r"(?:X{0,3})(?:IX|IV|V?I{0,3})"

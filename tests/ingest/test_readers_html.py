@@ -1,4 +1,4 @@
-"""Tests for :mod:`assistant.readers.html`: visible paragraphs, list numbers and nesting."""
+"""Tests for :mod:`assistant.ingest.readers.html`: visible paragraphs, list numbers and nesting."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.readers import Block
-from assistant.readers import html as html_reader
+from assistant.ingest.readers import Block
+from assistant.ingest.readers import html as html_reader
 
 
 def _read(tmp_path: Path, body: str) -> list[Block]:

@@ -6,7 +6,7 @@ them depends on how many there are (:func:`choose_index`): an exact flat index u
 quantised codes beyond (a quarter of the memory, a few percent of the vectors scanned).
 
 Stored with ``faiss.write_index`` (FAISS' own binary format, no pickle). Another engine can stand
-behind the same interface: see :mod:`assistant.milvus`.
+behind the same interface: see :mod:`assistant.search.milvus`.
 """
 
 from __future__ import annotations

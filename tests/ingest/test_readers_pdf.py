@@ -1,4 +1,4 @@
-"""Tests for :mod:`assistant.readers.pdf`: hard-wrapped PDF lines back into paragraphs."""
+"""Tests for :mod:`assistant.ingest.readers.pdf`: hard-wrapped PDF lines back into paragraphs."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.readers import Block
-from assistant.readers import pdf as pdf_reader
+from assistant.ingest.readers import Block
+from assistant.ingest.readers import pdf as pdf_reader
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 
 LINE = 6  # mm between wrapped lines
 GAP = 4  # extra mm between paragraphs

@@ -1,4 +1,5 @@
-"""Tests for :mod:`assistant.readers.docx`: Word auto-numbering replayed into block numbers."""
+"""Tests for :mod:`assistant.ingest.readers.docx`: Word auto-numbering replayed into block
+numbers."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import CorpusError
-from assistant.readers import Block, read_blocks
-from assistant.readers.docx import format_number, read
+from assistant.ingest.readers import Block, read_blocks
+from assistant.ingest.readers.docx import format_number, read
 
 
 def test_two_parts_each_with_its_own_list_restart_at_one(docx_builder, tmp_path: Path) -> None:

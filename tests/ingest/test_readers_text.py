@@ -1,5 +1,6 @@
-"""Tests for :mod:`assistant.readers.text` (plain text and Markdown) and the shared reader entry
-point :func:`assistant.readers.read_blocks` / :func:`assistant.readers.clean_text`."""
+"""Tests for :mod:`assistant.ingest.readers.text` (plain text and Markdown) and the shared
+reader entry point :func:`assistant.ingest.readers.read_blocks` /
+:func:`assistant.ingest.readers.clean_text`."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import CorpusError
-from assistant.readers import Block, clean_text, read_blocks
-from assistant.readers.text import read
+from assistant.ingest.readers import Block, clean_text, read_blocks
+from assistant.ingest.readers.text import read
 
 
 def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:

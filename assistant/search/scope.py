@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.metadata import DocumentInfo
+from assistant.ingest.metadata import DocumentInfo
 
 # Other names people use for the partners; the partner's own name and the file name always count.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -59,3 +59,23 @@ def named_documents(question: str, infos: list[DocumentInfo]) -> list[str]:
                 found.append(info.doc)
                 break
     return found
+
+
+_ACROSS = re.compile(
+    r"\b(?:which|what|how many|any|all|other|every|each)\s+(?:\w+\s+)?"
+    r"(?:agreements|countries|partners|states|nations|deals|signatories)\b"
+    r"|\bwhich (?:country|partner|agreement|state|nation)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_across(question: str) -> bool:
+    """Whether the question is about the agreements as a set ("Which agreements ...", "Which
+    country signed ...", "How many partners ..."), so no one agreement is the default.
+
+    >>> asks_across("Which country signed its agreement in Kharkiv?")
+    True
+    >>> asks_across("How long does the agreement last?")
+    False
+    """
+    return bool(_ACROSS.search(question))

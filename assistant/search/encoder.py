@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.embedding import Embedder, Progress, SentenceTransformerEmbedder
+from assistant.search.embedding import Embedder, Progress, SentenceTransformerEmbedder
 
 log = logging.getLogger(__name__)
 ENCODER_VERSION = 1

@@ -1,4 +1,4 @@
-"""Tests for :mod:`assistant.lexical`: tokenizer, light stemmer and the numpy BM25."""
+"""Tests for :mod:`assistant.search.lexical`: tokenizer, light stemmer and the numpy BM25."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from assistant.lexical import BM25, STOPWORDS, normalise, stem, tokens
+from assistant.search.lexical import BM25, STOPWORDS, normalise, stem, tokens
 
 
 def test_normalise_folds_quotes_dashes_compatibility_forms_and_case() -> None:

@@ -13,7 +13,7 @@ A PDF has no paragraphs, only positioned lines. We rebuild them from the line ge
   ``inter-national`` from ``long-term``.
 
 The numbers and bullets written in the text stay in the text; deciding what they mean is the job
-of :mod:`assistant.structure`.
+of :mod:`assistant.ingest.structure`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.readers import Block, clean_text
+from assistant.ingest.readers import Block, clean_text
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Tests for :mod:`assistant.milvus`: the Milvus backend answers exactly as FAISS, through
+"""Tests for :mod:`assistant.search.milvus`: the Milvus backend answers exactly as FAISS, through
 milvus-lite (the same client API as a Milvus cluster), and leaves no server process behind."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ import pytest
 from conftest import CLEAN_SETTINGS, DEV_QUESTIONS
 
 from assistant.assistant import Assistant
-from assistant.embedding import HashingEmbedder
 from assistant.errors import AssistantError, IndexMismatchError
 from assistant.evaluation import read_questions
-from assistant.milvus import MilvusStore, collection_name, open_store
-from assistant.vectors import FaissStore
+from assistant.search.embedding import HashingEmbedder
+from assistant.search.milvus import MilvusStore, collection_name, open_store
+from assistant.search.vectors import FaissStore
 
 
 def _processes_mentioning(text: str) -> list[int]:

@@ -1,7 +1,7 @@
 """Readers turn one file into a list of :class:`Block` objects: the document's paragraphs in order.
 
 A reader only recovers what the format says (text, list nesting, automatic numbers); deciding
-what is a Part, a section or a numbered paragraph is the job of :mod:`assistant.structure`.
+what is a Part, a section or a numbered paragraph is the job of :mod:`assistant.ingest.structure`.
 
 Each format has one module exposing ``read(path) -> list[Block]``.
 """
@@ -63,13 +63,13 @@ def read_blocks(path: Path) -> list[Block]:
     suffix = path.suffix.lower()
     try:
         if suffix == ".docx":
-            from assistant.readers import docx as reader
+            from assistant.ingest.readers import docx as reader
         elif suffix == ".pdf":
-            from assistant.readers import pdf as reader
+            from assistant.ingest.readers import pdf as reader
         elif suffix in (".html", ".htm"):
-            from assistant.readers import html as reader
+            from assistant.ingest.readers import html as reader
         elif suffix in (".txt", ".md"):
-            from assistant.readers import text as reader
+            from assistant.ingest.readers import text as reader
         else:
             raise CorpusError(f"'{path}' is not a supported format ({', '.join(SUFFIXES)}).")
         blocks = reader.read(path)
