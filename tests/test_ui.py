@@ -336,6 +336,19 @@ def test_answer_html_exact() -> None:
     )
 
 
+def test_answer_html_names_the_other_agreements_that_address_the_question() -> None:
+    answer = FakeAssistant().ask("train").to_dict()
+    answer["also"] = ["france", "united-kingdom"]
+
+    html = render.answer_html(answer, 1)
+
+    assert html.endswith(
+        '<p class="cq-also">Also addressed in 2 other agreements (france, united-kingdom): '
+        "ask it in the Compare tab to see each one's clause.</p></div>"
+    )
+    assert_inert(html)
+
+
 def test_payload_in_a_passage_is_escaped(bot: FakeAssistant) -> None:
     html = render.answer_html(bot.ask("payload").to_dict(), 1)
     assert_inert(html)

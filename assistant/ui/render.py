@@ -105,6 +105,13 @@ def answer_html(answer: Mapping, turn: int) -> str:
             f'<p class="cq-hint">To read a quote in its place, choose “Q{turn} [n]” under '
             "“Open a quote” in the reader.</p>"
         )
+    also = answer.get("also") or []
+    if also:
+        others = "agreement" if len(also) == 1 else "agreements"
+        parts.append(
+            f'<p class="cq-also">Also addressed in {len(also)} other {others} '
+            f"({esc(', '.join(also))}): ask it in the Compare tab to see each one's clause.</p>"
+        )
     parts.append("</div>")
     return "".join(parts)
 

@@ -1,0 +1,94 @@
+"""Retrieval quality on every question set, ours beside the common recipe, in one table.
+
+The sets: the dev questions (``../shared/eval``), and the two halves of our validation set
+(``bench/questions/validation.jsonl``: the tune half, lines 1-102, on which choices were made,
+and the held half, lines 103-204, the figure we trust). Canada questions are asked of a corpus
+holding only the Canada agreement ("full Canada text") and, as a second row, of all 28 with
+Canada as the primary agreement; questions about other agreements, which name their partner,
+of all 28.
+
+    .venv/bin/python -m bench.quality      # about 3 minutes on 2 cores
+
+Writes ``bench/results/quality.json`` (read by the CI guard in ``tests/test_evaluation.py``)
+and prints the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from bench.measure import REPO, load_average, table
+from bench.run import CORPUS, DEV, RESULTS, Engines, corpus_farm, merged, score
+
+VALIDATION = REPO / "bench" / "questions" / "validation.jsonl"
+TUNE_LINES = 102  # the validation file's first half; the rest is held out
+ENGINES = ("ours", "common recipe", "BM25 on the same chunks")
+
+
+def question_sets() -> dict[str, list[dict]]:
+    from assistant.evaluation import read_questions
+
+    validation = read_questions(VALIDATION)
+    return {
+        "dev": read_questions(DEV),
+        "tune half": validation[:TUNE_LINES],
+        "held half": validation[TUNE_LINES:],
+    }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=RESULTS / "quality.json")
+    options = parser.parse_args(argv)
+    from assistant.search.embedding import SentenceTransformerEmbedder
+
+    reference = SentenceTransformerEmbedder().encode
+    result: dict = {"started": time.strftime("%Y-%m-%dT%H:%M:%S"), "load_before": load_average()}
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="quality-") as tmp:
+        work = Path(tmp)
+        names = sorted(p.name for p in CORPUS.iterdir() if p.suffix in (".docx", ".pdf"))
+        canada = Engines(corpus_farm(work / "c", ["canada.docx"]), work / "ic", reference)
+        everything = Engines(corpus_farm(work / "a", names), work / "ia", reference)
+        for set_name, questions in question_sets().items():
+            canada_q = [q for q in questions if q["doc"] == "canada"]
+            other_q = [q for q in questions if q["doc"] != "canada"]
+            groups = {
+                "Canada, full Canada text": (canada, canada_q),
+                "Canada, all 28 loaded (primary)": (everything, canada_q),
+                "other agreements named, all 28 loaded": (everything, other_q),
+            }
+            for group, (engines, qs) in groups.items():
+                if not qs:
+                    continue
+                for engine in ENGINES:
+                    found = merged([score(engines.searches()[engine], qs)])
+                    rows.append({"set": set_name, "questions": group, "engine": engine, **found})
+    result["rows"] = rows
+    result["load_after"] = load_average()
+    options.out.parent.mkdir(parents=True, exist_ok=True)
+    options.out.write_text(json.dumps(result, indent=1))
+    print(report(result))
+    return result
+
+
+def figure(result: dict, set_name: str, group: str, engine: str = "ours") -> dict:
+    """One row of a quality result: the summary of ``engine`` on ``group`` of ``set_name``."""
+    for row in result["rows"]:
+        if (row["set"], row["questions"], row["engine"]) == (set_name, group, engine):
+            return row
+    raise KeyError((set_name, group, engine))
+
+
+def report(result: dict) -> str:
+    columns = ["set", "questions", "engine", "recall@1", "recall@5", "mrr@10"]
+    columns += ["mean_passage_chars"]
+    return table(result["rows"], columns)
+
+
+if __name__ == "__main__":
+    main()
