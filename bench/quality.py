@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> dict:
                     continue
                 for engine in ENGINES:
                     found = merged([score(engines.searches()[engine], qs)])
-                    rows.append({"set": set_name, "questions": group, "engine": engine, **found})
+                    rows.append({"set": set_name, "corpus": group, "engine": engine, **found})
     result["rows"] = rows
     result["load_after"] = load_average()
     options.out.parent.mkdir(parents=True, exist_ok=True)
@@ -79,13 +79,13 @@ def main(argv: list[str] | None = None) -> dict:
 def figure(result: dict, set_name: str, group: str, engine: str = "ours") -> dict:
     """One row of a quality result: the summary of ``engine`` on ``group`` of ``set_name``."""
     for row in result["rows"]:
-        if (row["set"], row["questions"], row["engine"]) == (set_name, group, engine):
+        if (row["set"], row["corpus"], row["engine"]) == (set_name, group, engine):
             return row
     raise KeyError((set_name, group, engine))
 
 
 def report(result: dict) -> str:
-    columns = ["set", "questions", "engine", "recall@1", "recall@5", "mrr@10"]
+    columns = ["set", "corpus", "questions", "engine", "recall@1", "recall@5", "mrr@10"]
     columns += ["mean_passage_chars"]
     return table(result["rows"], columns)
 
