@@ -116,7 +116,8 @@ def assert_holds(summary: dict, figures: dict) -> None:
     shown = json.dumps({"now": summary, "reported": figures}, indent=1)
     assert summary["recall@1"] >= figures["recall@1"] - HELD_MARGIN, shown
     assert summary["recall@5"] >= figures["recall@5"] - HELD_MARGIN, shown
-    assert summary["mean_passage_chars"] < 450, shown
+    if figures["corpus"].startswith("Canada"):  # the goal is set on Canada's text (DOCX paragraphs)
+        assert summary["mean_passage_chars"] < 450, shown
 
 
 @pytest.mark.model

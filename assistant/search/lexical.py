@@ -116,6 +116,19 @@ class BM25:
         """The IDF of the rarest word (1.0 for an empty index)."""
         return max(self._idf.values(), default=1.0)
 
+    def ceiling(self, query: Sequence[str]) -> float:
+        """The score no document can reach: every query word present, term frequency saturated.
+
+        Dividing by it says how much of the question's information a passage matches, so a
+        passage sharing only a common word ("agreement") stays low even when nothing matches
+        better.
+
+        >>> bm25 = BM25([["a", "b"], ["b"]])
+        >>> bm25.ceiling(["b", "b", "c"]) == 2 * (1.2 + 1) * bm25.idf("b")  # "c" is unknown
+        True
+        """
+        return sum(self._idf.get(term, 0.0) for term in query) * (self._k1 + 1)
+
     def scores(self, query: Sequence[str], weights: Sequence[float] | None = None) -> np.ndarray:
         out = np.zeros(self.size, dtype=np.float32)
         weights = weights or [1.0] * len(query)

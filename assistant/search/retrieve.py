@@ -2,7 +2,9 @@
 scope.
 
 The fusion is deliberately plain: cosine similarity plus ``LEXICAL_SHARE`` times the BM25 score
-scaled to the best match in scope. Measured on the tune half of our validation set (questions
+as a share of the most a passage could score for the question (:meth:`BM25.ceiling`), so a passage
+that shares only a common word with the question ("agreement") adds little even when nothing in
+scope matches better. Measured on the tune half of our validation set (questions
 written before any engine saw them), each extra the first engine carried (a table of everyday
 paraphrases, a recital penalty, a lead-in BM25 field, acronym expansion) was neutral or worse,
 so none is left; see the README's quality table. One rule of the question's form stays: a
@@ -27,8 +29,15 @@ from assistant.search.lexical import BM25, tokens
 from assistant.search.scope import asks_across, named_documents
 
 RRF_K = 60
-LEXICAL_SHARE = 0.3  # BM25 scaled to [0, 1] within scope, added to cosine similarity
+LEXICAL_SHARE = 0.7  # BM25 as a share of its ceiling for the question, added to the cosine
 SECTION_BOOST = 0.1  # for passages in a section the question names ("in the preamble")
+DEFINITION_BOOST = 1.0  # "What is X?": the passages defining X come first (scores stay under 2)
+_DEFINED = re.compile(r"\(([A-Z][A-Za-z0-9]*(?:[-–][A-Z0-9]+)*)\)")  # "... Partnership (CUSSP)"
+_WHAT_IS = re.compile(
+    r"^\s*[Ww]hat(?:'s|’s|\s+is|\s+are|\s+was|\s+were)\s+(?:the\s+|an?\s+)?"
+    r"([A-Z][A-Za-z0-9]*(?:[-–][A-Z0-9]+)*)\s*\??\s*$"
+    r"|^\s*[Ww]hat\s+does\s+(?:the\s+)?([A-Z][A-Za-z0-9]*(?:[-–][A-Z0-9]+)*)\s+(?:stand\s+for|mean)",
+)
 _SECTION_NAME = re.compile(
     r"\b(?:preamble|introduction|(?:part|article|section|chapter)\s+(?:[ivxlc]+|\d+)\b)",
     re.IGNORECASE,
@@ -42,7 +51,7 @@ class Hit:
     passage: Passage
     score: float
     dense: float  # best cosine similarity of the question with the passage's views
-    lexical: float  # BM25 score of the question
+    lexical: float  # BM25 score as a share of its ceiling for the question
 
 
 def lexical_text(passage: Passage) -> str:
@@ -93,6 +102,10 @@ class Retriever:
         # across 28 agreements but says nothing inside Canada's own (measured: +0.05 R@1 on
         # the tune half's Canada questions with all 28 loaded).
         self._bm25_of = {d: BM25([words[r] for r in rows]) for d, rows in rows_by_doc.items()}
+        self._defines: dict[str, list[int]] = {}  # term -> rows of the passages defining it
+        for row, p in enumerate(self.passages):
+            for term in set(_DEFINED.findall(p.text)):
+                self._defines.setdefault(term.replace("–", "-"), []).append(row)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -146,20 +159,32 @@ class Retriever:
         return self.snapshot.views.best(query, self.snapshot.vectors.scores(query))
 
     def _lexical(self, question: str, docs: list[str] | None) -> np.ndarray:
-        """BM25 of every passage: within one agreement by that agreement's own statistics."""
+        """BM25 of every passage as a share of its ceiling for the question (0 to 1); within one
+        agreement by that agreement's own statistics."""
+        words = tokens(question)
         if docs is None or len(docs) != 1 or docs[0] not in self._bm25_of:
-            return self._bm25.scores(tokens(question))
+            return self._bm25.scores(words) / (self._bm25.ceiling(words) or 1.0)
+        bm25 = self._bm25_of[docs[0]]
         out = np.zeros(len(self.passages), dtype=np.float32)
-        out[self._rows_by_doc[docs[0]]] = self._bm25_of[docs[0]].scores(tokens(question))
+        out[self._rows_by_doc[docs[0]]] = bm25.scores(words) / (bm25.ceiling(words) or 1.0)
         return out
 
     def _fused(self, question: str, dense: np.ndarray, lexical: np.ndarray, rows: np.ndarray):
-        """Fused scores of ``rows``: BM25 is scaled to the best match among them."""
-        top_lexical = float(lexical[rows].max()) or 1.0
-        fused = dense[rows] + LEXICAL_SHARE * lexical[rows] / top_lexical
+        """Fused scores of ``rows``."""
+        fused = dense[rows] + LEXICAL_SHARE * lexical[rows]
         named = self._named_section_rows(question, rows)
         fused[np.isin(rows, named)] += SECTION_BOOST
+        fused[np.isin(rows, self._defining_rows(question))] += DEFINITION_BOOST
         return fused
+
+    def _defining_rows(self, question: str) -> list[int]:
+        """For "What is GSOIA?" or "What does SAG-U stand for?", the passages that define the
+        term: "... Agreement (GSOIA) ..."."""
+        match = _WHAT_IS.match(question)
+        if not match:
+            return []
+        term = (match.group(1) or match.group(2)).replace("–", "-")
+        return self._defines.get(term, [])
 
     def search(self, question: str, k: int = 5, docs: list[str] | None = None) -> list[Hit]:
         """The top ``k`` passages for the question within ``docs`` (all when None)."""
