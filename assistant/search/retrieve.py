@@ -29,7 +29,7 @@ from assistant.search.lexical import BM25, tokens
 from assistant.search.scope import asks_across, named_documents
 
 RRF_K = 60
-LEXICAL_SHARE = 0.7  # BM25 as a share of its ceiling for the question, added to the cosine
+LEXICAL_SHARE = 0.5  # BM25 as a share of its ceiling for the question, added to the cosine
 SECTION_BOOST = 0.1  # for passages in a section the question names ("in the preamble")
 DEFINITION_BOOST = 1.0  # "What is X?": the passages defining X come first (scores stay under 2)
 _DEFINED = re.compile(r"\(([A-Z][A-Za-z0-9]*(?:[-–][A-Z0-9]+)*)\)")  # "... Partnership (CUSSP)"
