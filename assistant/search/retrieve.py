@@ -31,7 +31,7 @@ from assistant.search.scope import asks_across, named_documents
 RRF_K = 60
 LEXICAL_SHARE = 0.5  # BM25 as a share of its ceiling for the question, added to the cosine
 SECTION_BOOST = 0.1  # for passages in a section the question names ("in the preamble")
-DEFINITION_BOOST = 1.0  # "What is X?": the passages defining X come first (scores stay under 2)
+DEFINITION_BOOST = 1.0  # "What is X?": lifts the passages that define X above the rest
 _DEFINED = re.compile(r"\(([A-Z][A-Za-z0-9]*(?:[-–][A-Z0-9]+)*)\)")  # "... Partnership (CUSSP)"
 _WHAT_IS = re.compile(
     r"^\s*[Ww]hat(?:'s|’s|\s+is|\s+are|\s+was|\s+were)\s+(?:the\s+|an?\s+)?"
