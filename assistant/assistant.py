@@ -110,7 +110,7 @@ class Assistant:
         )
         return replace(answer, answer=f"{answer.answer}\n{line}", also=also)
 
-    def answer_hits(self, question: str, hits: list[Hit]) -> Answer:
+    def answer_hits(self, question: str, hits: list[Hit], may_abstain: bool = True) -> Answer:
         """The answer that quotes ``hits`` (ranked as given) for ``question``.
 
         Conversation, compare and verify search in their own ways and answer through this.
@@ -120,8 +120,9 @@ class Assistant:
         quoted = tuple(
             self._quote(rank, hit, asked, question) for rank, hit in enumerate(hits, start=1)
         )
-        abstained = not hits or should_abstain(
-            max(h.dense for h in hits), question, [h.passage.text for h in hits]
+        abstained = not hits or (
+            may_abstain
+            and should_abstain(max(h.dense for h in hits), question, [h.passage.text for h in hits])
         )
         text = NOT_ADDRESSED if abstained else f"“{quoted[0].highlight}” ({quoted[0].citation})"
         notice = question_notice(question)

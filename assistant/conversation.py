@@ -129,7 +129,11 @@ class Conversation:
         docs = self._scope(question, doc, previous if follow_up else None)
         query = self._query(question, previous) if follow_up else ""
         hits = self._search(question, query, k, docs)
-        answer = replace(bot.answer_hits(query or question, hits), question=question)
+        # An elliptical follow-up ("and can either side leave earlier?") shares few words with
+        # any clause; it continues a topic the previous turn found addressed, so it is answered.
+        answered = follow_up and not previous.answer.abstained
+        answer = bot.answer_hits(query or question, hits, may_abstain=not answered)
+        answer = replace(answer, question=question)
         self._turns.append(Turn(question, query, tuple(docs), follow_up, answer))
         log.debug("turn %d: follow-up=%s query=%r", len(self._turns), follow_up, query)
         return answer

@@ -116,6 +116,8 @@ def test_termination_follow_up_on_the_canada_agreement(real_bot) -> None:
     chat.ask("How long does the agreement last?")
     answer = chat.ask("and can either side leave earlier?")
 
+    assert not answer.abstained
+    assert answer.answer.startswith("“This Agreement may be terminated by either Participant")
     assert answer.passages[0].citation == "Canada-Ukraine Agreement, Part VIII, D, para. 1"
     assert "may be terminated by either Participant" in answer.passages[0].text
 
