@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -93,6 +94,12 @@ def highlight_span(
 def should_abstain(top_dense: float, question: str, texts: list[str]) -> bool:
     """Abstain when neither meaning (best cosine) nor words (the largest share of the question's
     content words found in one passage) connect the question to the passages found."""
-    asked = set(tokens(question))
-    shared = max((len(asked & set(tokens(t))) / (len(asked) or 1) for t in texts), default=0.0)
+    asked = _words(question)
+    shared = max((len(asked & _words(t)) / (len(asked) or 1) for t in texts), default=0.0)
     return top_dense < ABSTAIN_DENSE and shared < ABSTAIN_LEXICAL_SHARE
+
+
+@lru_cache(maxsize=16384)
+def _words(text: str) -> frozenset[str]:
+    # Passages are checked again and again (every answer, every agreement compared).
+    return frozenset(tokens(text))

@@ -158,10 +158,9 @@ class Retriever:
         query = self.embed(question)
         return self.snapshot.views.best(query, self.snapshot.vectors.scores(query))
 
-    def _lexical(self, question: str, docs: list[str] | None) -> np.ndarray:
-        """BM25 of every passage as a share of its ceiling for the question (0 to 1); within one
-        agreement by that agreement's own statistics."""
-        words = tokens(question)
+    def _lexical(self, words: list[str], docs: list[str] | None) -> np.ndarray:
+        """BM25 of every passage for the question's ``words``, as a share of its ceiling (0 to
+        1); within one agreement by that agreement's own statistics."""
         if docs is None or len(docs) != 1 or docs[0] not in self._bm25_of:
             return self._bm25.scores(words) / (self._bm25.ceiling(words) or 1.0)
         bm25 = self._bm25_of[docs[0]]
@@ -191,7 +190,7 @@ class Retriever:
         rows = self._rows(docs)
         if not len(rows):
             return []
-        dense, lexical = self._dense(question), self._lexical(question, docs)
+        dense, lexical = self._dense(question), self._lexical(tokens(question), docs)
         fused = self._fused(question, dense, lexical, rows)
         order = np.lexsort((rows, -fused))[:k]  # ties: document order
         return [self._hit(int(rows[i]), float(fused[i]), dense, lexical) for i in order]
@@ -199,12 +198,12 @@ class Retriever:
     def best_per_document(self, question: str, docs: list[str]) -> dict[str, Hit]:
         """Each document's best passage for the question, as :meth:`search` within that
         document alone would find it, from one embedding of the question."""
-        dense = self._dense(question)
+        dense, words = self._dense(question), tokens(question)
         out = {}
         for doc in docs:
             rows = self._rows_by_doc.get(doc)
             if rows is not None:
-                lexical = self._lexical(question, [doc])
+                lexical = self._lexical(words, [doc])
                 fused = self._fused(question, dense, lexical, rows)
                 best = int(np.argmax(fused))  # ties: the first in document order
                 out[doc] = self._hit(int(rows[best]), float(fused[best]), dense, lexical)
