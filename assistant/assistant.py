@@ -115,6 +115,8 @@ class Assistant:
 
         Conversation, compare and verify search in their own ways and answer through this.
         A question in another language than the model's gets a plain notice in ``answer``.
+        With ``may_abstain`` False the best passage is quoted even when the signals are weak
+        (a follow-up that continues an answered topic).
         """
         asked = set(tokens(question))
         quoted = tuple(
