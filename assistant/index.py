@@ -183,10 +183,11 @@ def _vectors_for(
 ) -> Views:
     """Every view's vectors, reusing the current build's vector of any text it already embedded
     (a vector depends on the text and the model alone). All new texts are encoded in one call."""
+    split = [sentence_texts(p) for p in passages]
     wanted = {
         "context": [context_view(p) for p in passages],
         "text": [text_view(p) for p in passages],
-        "sentences": [t for p in passages for t in sentence_texts(p)],
+        "sentences": [t for texts in split for t in texts],
     }
     known = _reusable(index_dir, embedder)
     todo = sorted({t for texts in wanted.values() for t in texts} - known.keys())
@@ -206,7 +207,7 @@ def _vectors_for(
             out[row] = known[text]
         return out
 
-    counts = [len(sentence_texts(p)) for p in passages]
+    counts = [len(texts) for texts in split]
     return Views(*(matrix(wanted[v]) for v in ("context", "text", "sentences")), counts)
 
 

@@ -168,13 +168,18 @@ class Retriever:
         out[self._rows_by_doc[docs[0]]] = bm25.scores(words) / (bm25.ceiling(words) or 1.0)
         return out
 
-    def _fused(self, question: str, dense: np.ndarray, lexical: np.ndarray, rows: np.ndarray):
+    def _boost(self, question: str) -> np.ndarray:
+        """What the question's form adds to each passage: a section it names, a term it asks
+        to define. Computed once per question, however many agreements are scored."""
+        boost = np.zeros(len(self.passages), dtype=np.float32)
+        boost[self._named_section_rows(question, np.arange(len(self.passages)))] += SECTION_BOOST
+        boost[self._defining_rows(question)] += DEFINITION_BOOST
+        return boost
+
+    @staticmethod
+    def _fused(dense: np.ndarray, lexical: np.ndarray, boost: np.ndarray, rows: np.ndarray):
         """Fused scores of ``rows``."""
-        fused = dense[rows] + LEXICAL_SHARE * lexical[rows]
-        named = self._named_section_rows(question, rows)
-        fused[np.isin(rows, named)] += SECTION_BOOST
-        fused[np.isin(rows, self._defining_rows(question))] += DEFINITION_BOOST
-        return fused
+        return dense[rows] + LEXICAL_SHARE * lexical[rows] + boost[rows]
 
     def _defining_rows(self, question: str) -> list[int]:
         """For "What is GSOIA?" or "What does SAG-U stand for?", the passages that define the
@@ -191,20 +196,20 @@ class Retriever:
         if not len(rows):
             return []
         dense, lexical = self._dense(question), self._lexical(tokens(question), docs)
-        fused = self._fused(question, dense, lexical, rows)
+        fused = self._fused(dense, lexical, self._boost(question), rows)
         order = np.lexsort((rows, -fused))[:k]  # ties: document order
         return [self._hit(int(rows[i]), float(fused[i]), dense, lexical) for i in order]
 
     def best_per_document(self, question: str, docs: list[str]) -> dict[str, Hit]:
         """Each document's best passage for the question, as :meth:`search` within that
         document alone would find it, from one embedding of the question."""
-        dense, words = self._dense(question), tokens(question)
+        dense, words, boost = self._dense(question), tokens(question), self._boost(question)
         out = {}
         for doc in docs:
             rows = self._rows_by_doc.get(doc)
             if rows is not None:
                 lexical = self._lexical(words, [doc])
-                fused = self._fused(question, dense, lexical, rows)
+                fused = self._fused(dense, lexical, boost, rows)
                 best = int(np.argmax(fused))  # ties: the first in document order
                 out[doc] = self._hit(int(rows[best]), float(fused[best]), dense, lexical)
         return out
