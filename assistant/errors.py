@@ -4,9 +4,11 @@
     ├── CorpusError            a corpus file or folder cannot be used
     ├── IndexNotBuiltError     no index where one was expected
     ├── IndexMismatchError     the index was built with another model or format
+    ├── IndexBusyError         another build holds the index's build lock
     ├── QuestionError          an empty, oversized or otherwise unusable question
     ├── UnknownDocumentError   a document id that is not in the index
     └── FeedbackError          feedback that cannot be stored (unknown rating, long comment)
+        └── FeedbackStorageError   the feedback file cannot be written (disk full, read-only)
 
 Every message says what happened, quotes the value, and says what to do next.
 """
@@ -30,6 +32,10 @@ class IndexMismatchError(AssistantError):
     """The index on disk was built with different settings (model, format)."""
 
 
+class IndexBusyError(AssistantError):
+    """Another process is building the index and did not finish in the time allowed."""
+
+
 class QuestionError(AssistantError):
     """The question cannot be answered as given (empty, too long)."""
 
@@ -40,3 +46,8 @@ class UnknownDocumentError(AssistantError):
 
 class FeedbackError(AssistantError):
     """Feedback that cannot be stored: an unknown rating or an oversized comment."""
+
+
+class FeedbackStorageError(FeedbackError):
+    """Valid feedback that could not be written: the disk is full, the file is read-only or
+    locked too long. Nothing was stored; answering questions is not affected."""

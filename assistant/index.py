@@ -13,7 +13,11 @@ Layout::
                                           multi-sentence passage (a view, and the highlight)
     index/models/<fingerprint>/           the model exported to ONNX (see assistant.search.encoder)
 
-A crash mid-build leaves CURRENT pointing at the previous build. No pickle anywhere.
+    index/build.lock                      held (flock) by the one build running; the kernel
+                                          releases it when that process dies, even by SIGKILL
+
+A crash mid-build leaves CURRENT pointing at the previous build; the next build removes the
+unfinished folders it left. No pickle anywhere.
 """
 
 from __future__ import annotations
@@ -25,15 +29,16 @@ import os
 import secrets
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from assistant import __version__, answer
-from assistant.errors import IndexMismatchError, IndexNotBuiltError
-from assistant.ingest.documents import Document, corpus_files, read_corpus, sha256_of
+from assistant.errors import IndexBusyError, IndexMismatchError, IndexNotBuiltError
+from assistant.ingest.documents import Document, corpus_files, file_hashes, read_corpus
 from assistant.ingest.metadata import DocumentInfo
 from assistant.ingest.structure import Passage
 from assistant.search.embedding import Embedder
@@ -63,6 +68,7 @@ def _builder_version() -> str:
 
 BUILDER_VERSION = _builder_version()
 KEEP_BUILDS = 2
+BUILD_WAIT_SECONDS = 900.0  # a second build waits this long for the running one, then gives up
 
 Report = Callable[[str], None]
 
@@ -108,8 +114,7 @@ def staleness(corpus: Path, index_dir: Path, embedder: Embedder) -> str | None:
         embedder.fingerprint(),
     ):
         return f"index was built with model '{manifest['model']['id']}'"
-    hashes = {p.name: sha256_of(p) for p in corpus_files(corpus)}
-    if hashes != manifest["files"]:
+    if file_hashes(corpus_files(corpus)) != manifest["files"]:
         return "corpus files changed"
     return None
 
@@ -120,15 +125,85 @@ def build(
     embedder: Embedder,
     report: Report = log.info,
     force: bool = False,
+    wait: float = BUILD_WAIT_SECONDS,
 ) -> Path:
-    """Build the index unless it is current; return the build folder being served."""
+    """Build the index unless it is current; return the build folder being served.
+
+    One build runs at a time: a second one waits up to ``wait`` seconds for the build lock (then
+    raises :class:`IndexBusyError`) and builds only if the index is still stale once it has it.
+    """
     from assistant.search.encoder import build_embedder
 
-    reason = "forced" if force else staleness(corpus, index_dir, embedder)
-    if reason is None:
+    if not force and staleness(corpus, index_dir, embedder) is None:  # the common case: no lock
         build_embedder(index_dir, embedder, report)  # an index from before ONNX gets its export
         report("Index is up to date.")
         return current_build(index_dir)
+    with build_lock(index_dir, report, wait):
+        _remove_unfinished(index_dir, report)
+        reason = "forced" if force else staleness(corpus, index_dir, embedder)
+        if reason is None:  # built by the process we waited for
+            report("Index is up to date.")
+            return current_build(index_dir)
+        return _build(corpus, index_dir, embedder, report, reason)
+
+
+@contextmanager
+def build_lock(index_dir: Path, report: Report, wait: float) -> Iterator[None]:
+    """Hold ``index/build.lock`` (an advisory ``flock``) for the duration of a build."""
+    import fcntl
+
+    index_dir.mkdir(parents=True, exist_ok=True)
+    path = index_dir / "build.lock"
+    with path.open("a+") as handle:
+        deadline = time.monotonic() + wait
+        told = False
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "another process"
+                if time.monotonic() >= deadline:
+                    raise IndexBusyError(
+                        f"Another build of '{index_dir}' is running ({holder}). Wait for it to "
+                        "finish, or stop it, then run: python -m assistant build"
+                    ) from None
+                if not told:
+                    report(f"Another build of '{index_dir}' is running ({holder}); waiting ...")
+                    told = True
+                time.sleep(0.2)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _remove_unfinished(index_dir: Path, report: Report) -> None:
+    """Remove what a killed build left behind (called under the build lock, so none is live):
+    half-written build folders, pointer files never moved into place, half-exported models."""
+    leftovers = [
+        *(index_dir / "builds").glob(".*.tmp"),
+        *index_dir.glob(".CURRENT.*"),
+        *(index_dir / "models").glob(".*.tmp"),
+    ]
+    for path in leftovers:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    if leftovers:
+        report(f"Removed {len(leftovers)} unfinished file(s) left by an interrupted build.")
+
+
+def _build(corpus: Path, index_dir: Path, embedder: Embedder, report: Report, reason: str) -> Path:
+    from assistant.search.encoder import build_embedder
+
     report(f"Building index ({reason}) ...")
     started = time.time()
     documents = read_corpus(corpus, warn=report)
@@ -147,18 +222,15 @@ def build(
             "dimension": int(views.context.shape[1]),
         },
         "files": {d.file: d.sha256 for d in documents},
-        "skipped": sorted({p.name for p in corpus_files(corpus)} - {d.file for d in documents}),
         "documents": len(documents),
         "passages": len(passages),
         "sentences": len(views.sentences),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    # Hash skipped files too, so an unchanged broken file does not trigger endless rebuilds.
-    manifest["files"].update(
-        {n: sha256_of(corpus_files(corpus)[0].parent / n) for n in manifest["skipped"]}
-        if corpus.is_dir()
-        else {}
-    )
+    # Skipped files count too, so an unchanged broken file does not trigger endless rebuilds.
+    listed = file_hashes(corpus_files(corpus))
+    manifest["skipped"] = sorted(listed.keys() - manifest["files"].keys())
+    manifest["files"] = {**listed, **manifest["files"]}
     try:
         _write_build(tmp, manifest, documents, passages, views)
         final = tmp.parent / name

@@ -198,6 +198,7 @@ def test_two_builds_within_one_second_both_succeed(
     # Freeze the clock so that the two builds certainly fall within the same second.
     class FrozenClock:
         time = staticmethod(lambda: 1_700_000_000.0)
+        monotonic = staticmethod(lambda: 0.0)
         strftime = staticmethod(
             lambda fmt, *args: "20240101-000000" if "%H" in fmt else "2024-01-01T00:00:00+0000"
         )

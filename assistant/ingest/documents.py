@@ -40,10 +40,14 @@ def corpus_files(corpus: Path) -> list[Path]:
             f"Corpus '{corpus}' does not exist. Point --corpus or ASSISTANT_CORPUS "
             "at a folder of agreement texts."
         )
+    # Symbolic links are listed even when they lead nowhere (broken, or a loop), so that reading
+    # them gives a warning naming them instead of a silent gap.
     files = sorted(
         p
         for p in corpus.iterdir()
-        if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith(".")
+        if (p.is_file() or p.is_symlink())
+        and p.suffix.lower() in SUFFIXES
+        and not p.name.startswith(".")
     )
     if not files:
         raise CorpusError(
@@ -54,11 +58,28 @@ def corpus_files(corpus: Path) -> list[Path]:
 
 
 def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """The file's SHA-256; :class:`CorpusError` when it cannot be read (gone, a link loop)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise CorpusError(f"Could not open '{path}': {exc.strerror or exc}.") from exc
+
+
+def file_hashes(files: list[Path]) -> dict[str, str]:
+    """Name -> SHA-256 of each file, or ``"unreadable"``: what a build is current for. A file
+    that cannot be read still counts, so an unchanged broken file does not trigger rebuilds."""
+    hashes = {}
+    for path in files:
+        try:
+            hashes[path.name] = sha256_of(path)
+        except CorpusError:
+            hashes[path.name] = "unreadable"
+    return hashes
 
 
 def read_document(path: Path, sha256: str | None = None) -> Document:
     """Parse one file; raises :class:`CorpusError` naming the file when it cannot be read."""
+    sha256 = sha256 or sha256_of(path)  # first: a file that vanishes later fails in the reader
     blocks = read_blocks(path)
     text, _ = canonical_text(blocks)
     doc_id = path.stem
@@ -67,7 +88,7 @@ def read_document(path: Path, sha256: str | None = None) -> Document:
         if text[p.start : p.end] != p.text:  # the verbatim invariant, checked at the source
             raise CorpusError(f"Internal error: passage {p.id} of '{path}' is not verbatim.")
     info = describe(doc_id, title_of(blocks), text)
-    return Document(info, path.name, sha256 or sha256_of(path), text, passages)
+    return Document(info, path.name, sha256, text, passages)
 
 
 def read_corpus(corpus: Path, warn: Callable[[str], None] = log.warning) -> list[Document]:

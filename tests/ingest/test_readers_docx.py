@@ -161,7 +161,7 @@ def test_read_blocks_wraps_a_broken_docx_in_a_corpus_error(tmp_path: Path) -> No
     path = tmp_path / "broken.docx"
     path.write_bytes(b"this is not a zip file")
 
-    with pytest.raises(CorpusError, match=r"Could not read '.*broken\.docx'"):
+    with pytest.raises(CorpusError, match=r"'.*broken\.docx' is not a Word document \(not a zip"):
         read_blocks(path)
 
 

@@ -134,8 +134,8 @@ def test_read_blocks_rejects_a_file_without_text(tmp_path: Path) -> None:
     assert str(error.value) == f"'{path}' contains no text."
 
 
-def test_invalid_utf8_is_replaced_not_fatal(tmp_path: Path) -> None:
+def test_a_file_that_is_not_utf8_is_read_as_windows_1252(tmp_path: Path) -> None:
     path = tmp_path / "latin1.txt"
-    path.write_bytes("Caf\u00e9 agreement".encode("latin-1"))
+    path.write_bytes("Caf\u00e9 \u2013 agreement".encode("cp1252"))
 
-    assert read_blocks(path) == [Block("Caf\ufffd agreement")]
+    assert read_blocks(path) == [Block("Caf\u00e9 \u2013 agreement")]

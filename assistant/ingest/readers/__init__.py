@@ -8,13 +8,26 @@ Each format has one module exposing ``read(path) -> list[Block]``.
 
 from __future__ import annotations
 
+import logging
 import unicodedata
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.errors import CorpusError
 
 SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html", ".htm")
+
+# Bounds on what one corpus file may cost. The largest of the 28 agreements is a 0.25 MB PDF of
+# about 600 paragraphs, so honest agreement texts sit far inside them; a file beyond them is
+# skipped with a warning rather than allowed to stall a build or exhaust memory.
+MAX_FILE_BYTES = 20 * 2**20
+MAX_BLOCKS = 20_000
+# Control characters (other than the whitespace ones) and undecodable bytes beyond this share of
+# a text file's characters mean the file is not text.
+_MAX_BINARY_SHARE = 0.01
 
 # Zero-width and bidi control characters hide text from readers and can smuggle content into the
 # page (SECURITY.md); they never carry meaning in these agreements.
@@ -62,6 +75,15 @@ def read_blocks(path: Path) -> list[Block]:
     """Read any supported file into blocks; raises :class:`CorpusError` naming the file and why."""
     suffix = path.suffix.lower()
     try:
+        size = path.stat().st_size
+    except OSError as exc:  # vanished, a broken symbolic link, a link loop, no permission
+        raise CorpusError(f"Could not open '{path}': {exc.strerror or exc}.") from exc
+    if size > MAX_FILE_BYTES:
+        raise CorpusError(
+            f"'{path}' is {size / 2**20:.1f} MB; files over {MAX_FILE_BYTES // 2**20} MB are "
+            "skipped (an agreement text is well under 1 MB)."
+        )
+    try:
         if suffix == ".docx":
             from assistant.ingest.readers import docx as reader
         elif suffix == ".pdf":
@@ -72,12 +94,60 @@ def read_blocks(path: Path) -> list[Block]:
             from assistant.ingest.readers import text as reader
         else:
             raise CorpusError(f"'{path}' is not a supported format ({', '.join(SUFFIXES)}).")
-        blocks = reader.read(path)
+        with _quiet_parsers():
+            blocks = reader.read(path)
     except CorpusError:
         raise
     except Exception as exc:  # any parser failure means "this file is unreadable", never a crash
         raise CorpusError(f"Could not read '{path}': {type(exc).__name__}: {exc}") from exc
     blocks = [b for b in blocks if b.text]
     if not blocks:
-        raise CorpusError(f"'{path}' contains no text.")
+        hint = " (a scanned PDF has no text layer: run OCR on it first)" if suffix == ".pdf" else ""
+        raise CorpusError(f"'{path}' contains no text{hint}.")
+    if len(blocks) > MAX_BLOCKS:
+        raise CorpusError(
+            f"'{path}' has {len(blocks):,} paragraphs; files over {MAX_BLOCKS:,} are skipped "
+            "(an agreement has a few hundred)."
+        )
     return blocks
+
+
+@contextmanager
+def _quiet_parsers() -> Iterator[None]:
+    """Keep the parsers' own complaints (pypdf's "invalid pdf header", "EOF marker not found";
+    BeautifulSoup's "could not be decoded") off the terminal: a file that cannot be read is
+    reported once, by :func:`read_blocks`, naming it and why."""
+    loggers = [logging.getLogger(name) for name in ("pypdf", "bs4")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+
+
+def decode_text(raw: bytes, path: Path) -> str:
+    """The characters of a text file: UTF-8, else Windows-1252 (what office machines write when
+    not UTF-8). Refuses files that are not text (NUL bytes, or more than 1% control characters
+    and undecodable bytes): indexed, they would be passages of garbage."""
+    if b"\x00" in raw:
+        raise CorpusError(f"'{path}' is not a text file (it holds NUL bytes).")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    odd = sum(
+        1
+        for ch in text
+        if ch == "\ufffd" or (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v")
+    )
+    if odd > _MAX_BINARY_SHARE * len(text):
+        raise CorpusError(
+            f"'{path}' is not a text file ({odd:,} of its {len(text):,} characters are control "
+            "characters or undecodable bytes). Save it as UTF-8 text."
+        )
+    return text

@@ -10,14 +10,20 @@ Roman-numbered outline levels number the document's Parts, so they continue acro
 from __future__ import annotations
 
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.errors import CorpusError
 from assistant.ingest.readers import Block, clean_text
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 # A number or letter already written at the start of the text: "(i) ", "(A) ", "a) ", "3. ".
 _WRITTEN_MARKER = re.compile(r"^\s*(\(?[0-9]{1,3}[.)]|\([a-zA-Z]{1,6}\)|[a-zA-Z]{1,5}[.)])\s")
+# A DOCX is a zip; what it unpacks to is bounded before anything is unpacked (a "zip bomb" is a
+# small file that unpacks to gigabytes). The agreements' DOCX files unpack to under 2 MB.
+MAX_UNPACKED_BYTES = 200 * 2**20
+MAX_MEMBERS = 5_000
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,7 @@ def read(path: Path) -> list[Block]:
     """Read paragraphs (body and table cells, in order) with their list levels and numbers."""
     import docx  # python-docx; imported here so the package imports fast
 
+    _check_zip(path)
     document = docx.Document(str(path))
     levels = _numbering_levels(document)
     counter = _Counters(levels)
@@ -47,6 +54,26 @@ def read(path: Path) -> list[Block]:
             number = None  # the text carries its own marker; trust the text
         blocks.append(Block(text, list_level=ilvl, number=number))
     return blocks
+
+
+def _check_zip(path: Path) -> None:
+    """Refuse a file that is not a zip, or that would unpack beyond the bounds above.
+
+    The sizes checked are the ones the zip declares; Python's zip reader never inflates a member
+    beyond its declared size, so a lying header cannot get past this either.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except zipfile.BadZipFile as exc:
+        raise CorpusError(f"'{path}' is not a Word document (not a zip file: {exc}).") from exc
+    unpacked = sum(m.file_size for m in members)
+    if len(members) > MAX_MEMBERS or unpacked > MAX_UNPACKED_BYTES:
+        raise CorpusError(
+            f"'{path}' would unpack to {unpacked / 2**20:,.0f} MB in {len(members):,} parts; "
+            f"Word documents over {MAX_UNPACKED_BYTES // 2**20} MB or {MAX_MEMBERS:,} parts "
+            "are skipped."
+        )
 
 
 def _paragraph_text(p) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 from bs4.element import NavigableString, PreformattedString, Tag
 
+from assistant.errors import CorpusError
 from assistant.ingest.readers import Block, clean_text
 
 logger = logging.getLogger(__name__)
@@ -57,7 +58,10 @@ def read(path: Path) -> list[Block]:
     Example: ``<ol start="3"><li>Scope</li></ol>`` gives ``Block("Scope", list_level=0,
     number="3")``.
     """
-    soup = BeautifulSoup(path.read_bytes(), "html.parser")
+    raw = path.read_bytes()
+    if b"\x00" in raw and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 has NULs
+        raise CorpusError(f"'{path}' is not an HTML file (it holds NUL bytes).")
+    soup = BeautifulSoup(raw, "html.parser")
     walk = _Walk()
     _visit(soup, walk, Block(""))
     logger.debug("Read %d blocks from '%s'", len(walk.blocks), path)

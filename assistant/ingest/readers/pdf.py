@@ -24,6 +24,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.errors import CorpusError
 from assistant.ingest.readers import Block, clean_text
 
 logger = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ _HYPHEN_PREFIXES = frozenset(
     "non self anti cross well long short full large high low mid ex all post pro".split()
 )
 _BULLET_LEVEL = {"o": 1, "◦": 1, "\uf0a7": 1}
+MAX_PAGES = 2_000  # the longest agreement has 40 pages
 
 
 @dataclass
@@ -81,6 +83,7 @@ def read(path: Path) -> list[Block]:
     from pypdf import PdfReader  # imported here so that importing the package stays cheap
 
     reader = PdfReader(path)
+    _open(reader, path)
     pages = [_page_lines(page, number) for number, page in enumerate(reader.pages)]
     heights = [(float(p.mediabox.bottom), float(p.mediabox.top)) for p in reader.pages]
     pages = _drop_furniture(pages, heights)
@@ -95,6 +98,22 @@ def read(path: Path) -> list[Block]:
             blocks.append(block)
     logger.debug("Read %d blocks from %d pages of '%s'", len(blocks), len(pages), path)
     return blocks
+
+
+def _open(reader: object, path: Path) -> None:
+    """Refuse encrypted PDFs that need a password, and PDFs too long to be one agreement."""
+    if reader.is_encrypted:  # type: ignore[attr-defined]
+        try:
+            opened = reader.decrypt("")  # type: ignore[attr-defined]  # owner-password only
+        except Exception:  # noqa: BLE001 - e.g. AES without a crypto library: still locked
+            opened = 0
+        if not opened:
+            raise CorpusError(
+                f"'{path}' is encrypted with a password. Save an unencrypted copy in the corpus."
+            )
+    pages = len(reader.pages)  # type: ignore[attr-defined]
+    if pages > MAX_PAGES:
+        raise CorpusError(f"'{path}' has {pages:,} pages; PDFs over {MAX_PAGES:,} are skipped.")
 
 
 def _page_lines(page: object, number: int) -> list[_Line]:

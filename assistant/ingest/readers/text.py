@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from assistant.ingest.readers import Block, clean_text
+from assistant.ingest.readers import Block, clean_text, decode_text
 
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _MD_BULLET = re.compile(r"^(\s*)[-*+]\s+(.*)$")
@@ -19,7 +19,7 @@ _STARTS_BLOCK = re.compile(r"^\s*(\(?[0-9]{1,3}[.)]|\([a-zA-Z]{1,6}\)|[a-z][.)]|
 
 def read(path: Path) -> list[Block]:
     """Read a ``.txt`` or ``.md`` file into blocks."""
-    raw = path.read_text(encoding="utf-8-sig", errors="replace")
+    raw = decode_text(path.read_bytes(), path)
     lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     markdown = path.suffix.lower() == ".md"
     one_per_line = _no_blank_between(lines)
