@@ -18,6 +18,7 @@ from assistant.answer import (
 from assistant.citations import citation
 from assistant.errors import QuestionError, UnknownDocumentError
 from assistant.index import Snapshot, build, load
+from assistant.ingest.readers import clean_text
 from assistant.language import question_notice
 from assistant.search.embedding import Embedder, load_embedder
 from assistant.search.encoder import query_embedder
@@ -68,16 +69,21 @@ class Assistant:
     def documents(self):
         return self.snapshot.documents
 
-    def check_question(self, question: object) -> str:
-        """The question stripped, or a :class:`QuestionError` saying what is wrong with it."""
-        if not isinstance(question, str) or not question.strip():
-            raise QuestionError("Please type a question (it was empty).")
-        question = " ".join(question.split())
+    def check_question(self, question: object, what: str = "question") -> str:
+        """The question as plain text (see :func:`clean_text`), or a :class:`QuestionError`
+        saying what is wrong with it: not text, empty, or over the length limit."""
+        if not isinstance(question, str):
+            raise QuestionError(f"The {what} must be text, not {type(question).__name__}.")
         limit = self.settings.max_question_chars
+        # Cheap bound first: a megabyte of text is refused before any other work.
+        if len(question) <= 4 * limit:
+            question = clean_text(question)
+        if not question:
+            raise QuestionError(f"Please type a {what} (it was empty).")
         if len(question) > limit:
             raise QuestionError(
-                f"The question has {len(question)} characters; the limit is "
-                f"{limit}. Please shorten it."
+                f"The {what} has {len(question)} characters; the limit is {limit}. "
+                "Please shorten it."
             )
         return question
 

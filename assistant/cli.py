@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -89,15 +90,15 @@ def ask(
         raise AssistantError("Please type a question (it was empty).")
     bot = _open(ctx)
     if questions is not None:
-        from assistant.evaluation import read_questions
-
-        for row in read_questions(questions):
+        for line, row in _batch(questions, "q"):
             try:
-                click.echo(
-                    json.dumps(bot.ask(row["q"], k=k, doc=doc).to_dict(), ensure_ascii=False)
-                )
+                answer = bot.ask(row["q"], k=k, doc=doc)
             except AssistantError as exc:
-                click.echo(json.dumps({"question": row["q"], "error": str(exc)}))
+                # ASCII escapes: the question as sent may hold text that is not valid Unicode.
+                asked = row["q"] if isinstance(row["q"], str) else None
+                click.echo(json.dumps({"line": line, "question": asked, "error": str(exc)}))
+                continue
+            click.echo(json.dumps({"line": line, **answer.to_dict()}, ensure_ascii=False))
         return
     answer = bot.ask(question, k=k, doc=doc)
     if as_json:
@@ -252,26 +253,51 @@ def verify(
     """Is CLAIM supported by the agreement? Figures, dates and places are checked."""
     if (claim is None) == (claims is None):
         raise click.UsageError("Give either a CLAIM or --claims FILE.")
-    rows = [{"claim": claim}] if claim is not None else _read_claims(claims)
+    if claim is not None and not claim.strip():
+        raise AssistantError("Please type a claim (it was empty).")
     bot = _open(ctx)
-    for row in rows:
+    rows = [(0, {"claim": claim})] if claim is not None else _batch(claims, "claim")
+    for line, row in rows:
         try:
             verdict = bot.verify(row["claim"], doc=doc)
         except AssistantError as exc:
-            click.echo(json.dumps({"claim": row["claim"], "error": str(exc)}, ensure_ascii=False))
+            if claims is None:
+                raise
+            claimed = row["claim"] if isinstance(row["claim"], str) else None
+            click.echo(json.dumps({"line": line, "claim": claimed, "error": str(exc)}))
             continue
         if claims is not None:
-            click.echo(json.dumps(verdict.to_dict(), ensure_ascii=False))
+            click.echo(json.dumps({"line": line, **verdict.to_dict()}, ensure_ascii=False))
         elif as_json:
             _echo_json(verdict.to_dict())
         else:
             click.echo(format_verdict(verdict))
 
 
-def _read_claims(path: Path) -> list[dict]:
-    from assistant.evaluation import read_jsonl
+def _batch(path: Path, field: str) -> Iterator[tuple[int, dict]]:
+    """The usable lines of a JSON-lines batch as (line number, object with ``field``).
 
-    return read_jsonl(path, "claim", "claims")
+    A line that is not UTF-8, not JSON or has no ``field`` is answered with its own error object
+    on its line, and the other lines go on: one bad line never costs the rest of a batch.
+    """
+    with path.open("rb") as lines:
+        for number, raw in enumerate(lines, start=1):
+            if not raw.strip():
+                continue
+            try:
+                row = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                why = "is not UTF-8 text"
+            except json.JSONDecodeError as exc:
+                why = f"is not JSON ({exc.msg} at column {exc.colno})"
+            except (ValueError, RecursionError) as exc:  # a 5,000-digit number, deep nesting
+                why = f"cannot be read as JSON ({type(exc).__name__})"
+            else:
+                if isinstance(row, dict) and field in row:
+                    yield number, row
+                    continue
+                why = f'has no "{field}" field'
+            click.echo(json.dumps({"line": number, "error": f"Line {number} {why}."}))
 
 
 def format_verdict(verdict) -> str:

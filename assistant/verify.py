@@ -295,7 +295,7 @@ def verify(assistant, claim: str, doc: str | None = None, k: int = CANDIDATES) -
     Each figure is also looked up with the words around it ("effective for a decade"), since a
     long claim's own search may not reach the clause that states its figure.
     """
-    claim = assistant.check_question(claim)
+    claim = assistant.check_question(claim, "claim")
     retriever = assistant.retriever
     scope = retriever.scope(claim, doc)
     hits = retriever.search(claim, k=k, docs=scope)

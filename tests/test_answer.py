@@ -106,11 +106,24 @@ def test_question_whitespace_is_collapsed(hashing_bot) -> None:
     assert hashing_bot.ask("  What is\n\tGSOIA?  ").question == "What is GSOIA?"
 
 
-@pytest.mark.parametrize("question", ["", "   ", "\n\t", None, 42])
+@pytest.mark.parametrize("question", ["", "   ", "\n\t", "\u200b\x00\x1b"])
 def test_empty_question_is_refused(hashing_bot, question) -> None:
     with pytest.raises(QuestionError) as error:
         hashing_bot.ask(question)
     assert str(error.value) == "Please type a question (it was empty)."
+
+
+@pytest.mark.parametrize(("question", "kind"), [(None, "NoneType"), (42, "int"), (["q"], "list")])
+def test_a_question_that_is_not_text_is_refused_saying_so(hashing_bot, question, kind) -> None:
+    with pytest.raises(QuestionError) as error:
+        hashing_bot.ask(question)
+    assert str(error.value) == f"The question must be text, not {kind}."
+
+
+def test_control_invisible_and_broken_characters_are_cleaned_from_a_question(hashing_bot) -> None:
+    question = "What\x1b[31m is\u200b GSOIA\ud800?"
+
+    assert hashing_bot.ask(question).question == "What[31m is GSOIA\ufffd?"
 
 
 def test_question_over_the_limit_is_refused(hashing_bot) -> None:

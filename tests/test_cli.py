@@ -163,7 +163,8 @@ def test_questions_file_prints_one_json_line_per_question_in_order(
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["question"] for r in rows] == questions
-    assert rows[2] == {"question": "", "error": "Please type a question (it was empty)."}
+    assert [r["line"] for r in rows] == [1, 2, 3, 4]
+    assert rows[2] == {"line": 3, "question": "", "error": "Please type a question (it was empty)."}
     assert [len(r["passages"]) for r in rows if "passages" in r] == [1, 1, 1]
 
 

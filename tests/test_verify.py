@@ -378,5 +378,14 @@ def test_cli_verify_claims_file_prints_one_json_verdict_per_line(
         "found": "$3.02B",
         "citation": "Canada-Ukraine Agreement, Part I, para. 3",
     }
-    assert set(rows[0]) == {"claim", "verdict", "passages", "mismatches", "coverage", "absent"}
+    assert set(rows[0]) == {
+        "line",
+        "claim",
+        "verdict",
+        "passages",
+        "mismatches",
+        "coverage",
+        "absent",
+    }
+    assert [r["line"] for r in rows] == [1, 2]
     assert rows[0]["passages"][0]["citation"] == "Canada-Ukraine Agreement, Part I, para. 3"

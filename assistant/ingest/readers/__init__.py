@@ -58,15 +58,19 @@ class Block:
 def clean_text(text: str) -> str:
     """Normalise a paragraph's characters without changing its words.
 
-    Invisible characters are removed, no-break and other odd spaces become plain spaces, and runs
-    of spaces collapse; line breaks inside a paragraph become single spaces.
+    Invisible characters and control characters (a terminal escape, a NUL) are removed, a lone
+    surrogate (text that was never valid Unicode) becomes U+FFFD, no-break and other odd spaces
+    become plain spaces, and runs of spaces collapse; line breaks become single spaces.
     """
     text = text.translate(_INVISIBLE)
     out = []
     for ch in text:
-        if ch in "\t\n\r\v\f" or (unicodedata.category(ch) == "Zs"):
+        category = unicodedata.category(ch)
+        if ch in "\t\n\r\v\f" or category == "Zs":
             out.append(" ")
-        else:
+        elif category == "Cs":
+            out.append("\ufffd")
+        elif category != "Cc":
             out.append(ch)
     return " ".join("".join(out).split())
 
