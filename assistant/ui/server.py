@@ -1,16 +1,21 @@
-"""Serving the app: FastAPI with our own CORS allow-list, the safe mount options, uvicorn.
+"""Serving the app: FastAPI with our own CORS allow-list, the safe mount options, security
+headers, uvicorn.
 
 ``create_app`` mounts the page of :func:`assistant.ui.app.build_ui` at ``/`` with
-``MOUNT_OPTIONS`` (see SECURITY.md); ``serve`` runs it on ``settings.host:settings.port``;
+``MOUNT_OPTIONS`` (see SECURITY.md) behind :class:`Hardening` (response headers, and Gradio routes
+this app never uses refused); ``serve`` runs it on ``settings.host:settings.port``;
 ``BackgroundServer`` runs it from a thread for tests and benchmarks.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qs
 
 from assistant.errors import AssistantError
 from assistant.feedback import FeedbackStore
@@ -30,6 +35,112 @@ MOUNT_OPTIONS: dict[str, Any] = {
     "pwa": False,
     "allowed_paths": [],
 }
+
+
+# Sent with every response (issue 9, item 7). Gradio 6.31 sends none of these itself.
+SECURITY_HEADERS: dict[str, str] = {
+    # Every kind of resource from this server only, so nothing the page does (nor a payload that
+    # slipped through escaping) can reach another host. Gradio needs 'unsafe-inline' for the
+    # config <script> it writes into the page (else violations, each load) and 'unsafe-eval' for
+    # the ``js=`` handlers it compiles (else the page never answers: checked in Chromium);
+    # escaping server-side is what keeps scripts out of answers.
+    "Content-Security-Policy": "; ".join(
+        (
+            "default-src 'self'",
+            "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
+            "style-src 'self' 'unsafe-inline'",  # Gradio sets styles inline (theme, layout)
+            "img-src 'self' data: blob:",  # icons inlined as data: URLs
+            "font-src 'self' data:",
+            "connect-src 'self'",  # the queue's event streams and the API, nothing else
+            "object-src 'none'",
+            "base-uri 'self'",  # the page's <base href> may not point elsewhere
+            "form-action 'self'",  # the login form posts here only
+            "frame-ancestors 'none'",  # no other site may frame the page (clickjacking)
+        )
+    ),
+    "X-Frame-Options": "DENY",  # frame-ancestors for browsers that predate it
+    "X-Content-Type-Options": "nosniff",  # a file served as text is never run as script
+    # The address holds the passage being read (?doc=...&p=...): never send it to anyone.
+    "Referrer-Policy": "no-referrer",
+}
+_HEADER_NAMES = {name.lower().encode() for name in SECURITY_HEADERS}
+_HEADER_ITEMS = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+
+# Gradio routes this app never uses, answered 404 before Gradio sees them.
+REFUSED_PREFIXES: tuple[str, ...] = (
+    "/openapi.json",  # the schema of Gradio's internal routes (ours is /gradio_api/info)
+    "/gradio_api/deep_link",  # snapshots the state of any session whose id is known
+    "/gradio_api/dev/",  # the hot-reload watcher: an event stream polled 20 times a second
+    "/gradio_api/process_recording",  # screen recordings, run through ffmpeg
+    "/gradio_api/vibe-",  # the in-browser code editor (off: 403 today)
+    "/gradio_api/undo-vibe-edit",
+    "/gradio_api/proxy=",  # proxies Spaces loaded with gr.load (none here)
+    "/gradio_api/custom_component/",  # files of custom components (none here)
+    "/gradio_api/stream/",  # media streams, readable by anyone holding a session id
+    "/gradio_api/mcp",  # the MCP server (off)
+)
+# The app takes no file, yet Gradio's upload route stores any file of at most ``max_file_size``
+# bytes: with 1, still an endless stream of empty files into its cache. Refused outright, with
+# the status Gradio gives a file over the limit.
+UPLOAD_PREFIX = "/gradio_api/upload"  # and /gradio_api/upload_progress
+# ``/gradio_api/file=<http(s) URL>`` makes the server resolve and fetch any public URL: traffic
+# leaving the machine at a client's request. The page only asks for files in Gradio's cache.
+# (Two letters or more before the colon, so a Windows drive letter is still a path.)
+_REMOTE_FILE = re.compile(r"^/gradio_api/file[=/](?:[a-zA-Z][a-zA-Z0-9+.-]+:|//|\\\\)")
+
+
+class Hardening:
+    """Pure ASGI middleware: :data:`SECURITY_HEADERS` on every response (replacing any value
+    Gradio set, or reflected from the request as its ranged file responses do), 404 for
+    :data:`REFUSED_PREFIXES` and remote ``file=`` URLs, 413 for uploads.
+
+    ``session_open(id)`` says whether a browser session has events queued: Gradio answers an
+    event stream for any other id by raising inside the stream it already started (a traceback
+    in the log and a dropped connection per forged id); this answers 404 first.
+    """
+
+    def __init__(self, app: Any, session_open: Callable[[str], bool] | None = None) -> None:
+        self.app = app
+        self.session_open = session_open
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                kept = [(k, v) for k, v in message.get("headers", []) if k not in _HEADER_NAMES]
+                message = {**message, "headers": kept + _HEADER_ITEMS}
+            await send(message)
+
+        path = scope["path"].removeprefix(scope.get("root_path", ""))  # behind a proxy's prefix
+        if path.startswith(REFUSED_PREFIXES) or _REMOTE_FILE.match(path):
+            status, body = 404, b'{"detail":"Not Found"}'
+        elif path.startswith(UPLOAD_PREFIX):
+            status, body = 413, b'{"detail":"This app accepts no uploads."}'
+        elif path == "/gradio_api/queue/data" and not self._open(scope):
+            status, body = 404, b'{"detail":"No events for this session."}'
+        else:
+            await self.app(scope, receive, send_with_headers)
+            return
+        await send_with_headers(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    def _open(self, scope: dict) -> bool:
+        if self.session_open is None:
+            return True
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        return self.session_open(query.get("session_hash", [""])[0])
 
 
 def parse_auth(value: str) -> tuple[str, str] | None:
@@ -76,6 +187,10 @@ def create_app(assistant: Any, settings: Any, feedback: FeedbackStore | None = N
         allow_methods=["GET", "POST"],
         allow_headers=["Content-Type", "Authorization"],
     )
+    # Added last: outermost, so CORS answers get the headers too.
+    server.add_middleware(
+        Hardening, session_open=lambda id: id in demo._queue.pending_messages_per_session
+    )
     return in_running_loop(
         lambda: gr.mount_gradio_app(
             server,
@@ -120,7 +235,12 @@ class BackgroundServer:
         import uvicorn
 
         config = uvicorn.Config(
-            app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=1
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            timeout_graceful_shutdown=1,
+            server_header=False,  # as in serve: no "server: uvicorn" version banner
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
