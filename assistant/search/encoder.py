@@ -239,7 +239,9 @@ class OnnxEmbedder:
             "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
             "token_type_ids": np.zeros_like(ids),
         }
-        return session.run(None, feed)[0]
+        # A model without segment embeddings (MPNet) exports a graph without that input.
+        wanted = {i.name for i in session.get_inputs()}
+        return session.run(None, {k: v for k, v in feed.items() if k in wanted})[0]
 
 
 def build_embedder(
