@@ -71,6 +71,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Comma-separated origins granted CORS by the app (none by default).",
     ),
     Setting(
+        "allowed_hosts",
+        "ASSISTANT_ALLOWED_HOSTS",
+        "",
+        "Comma-separated host names the app answers to (empty: this machine's names when bound "
+        "to 127.0.0.1, any otherwise; '*' for any).",
+    ),
+    Setting(
         "backend",
         "ASSISTANT_BACKEND",
         "faiss",
@@ -100,6 +107,7 @@ class Settings:
     port: int
     auth: str
     allowed_origins: str
+    allowed_hosts: str
     backend: str
     milvus_uri: str
 

@@ -37,6 +37,17 @@ def live(hashing_bot, tmp_path_factory: pytest.TempPathFactory):
         yield url, app, folder
 
 
+@pytest.fixture(scope="module")
+def any_host_live(hashing_bot, tmp_path_factory: pytest.TempPathFactory):
+    """The app as deployed behind a proxy with no host list (``ASSISTANT_ALLOWED_HOSTS=*``)."""
+    from assistant.ui.server import BackgroundServer, create_app
+
+    folder = tmp_path_factory.mktemp("any-host")
+    settings = hashing_bot.settings.with_(data_dir=folder / "data", allowed_hosts="*")
+    with BackgroundServer(create_app(hashing_bot, settings)) as url:
+        yield url
+
+
 def raw_get(url: str, path: str, headers: dict | None = None) -> tuple[int, bytes]:
     """GET ``path`` exactly as written (httpx would resolve ``../`` before sending)."""
     host, port = url.removeprefix("http://").split(":")
@@ -364,7 +375,11 @@ def test_another_sessions_quotes_and_state_cannot_be_read(live, hashing_bot) -> 
 
 def test_cors_stays_ours_with_the_hardening_in_front(live) -> None:
     url, app, _ = live
-    assert [m.cls.__name__ for m in app.user_middleware] == ["Hardening", "CORSMiddleware"]
+    assert [m.cls.__name__ for m in app.user_middleware] == [
+        "Hardening",
+        "TrustedHostMiddleware",
+        "CORSMiddleware",
+    ]
     foreign = httpx.get(url + "/config", headers={"Origin": "http://evil.example"})
     assert "access-control-allow-origin" not in foreign.headers
     listed = httpx.get(url + "/config", headers={"Origin": LISTED_ORIGIN})
@@ -393,15 +408,18 @@ def test_the_page_works_under_the_policy_with_no_violation(live) -> None:
 @browser
 @needs_chromium
 @pytest.mark.parametrize("with_policy", [True, False])
-def test_a_page_poisoned_through_the_host_header_reaches_nowhere(live, with_policy) -> None:
+def test_a_page_poisoned_through_the_host_header_reaches_nowhere(
+    any_host_live, with_policy
+) -> None:
     # Gradio writes the request's Host into the page (config root, a script URL): a cache
     # poisoned with "Host: evil.example" would make every browser load script from there and
-    # send it the queue. The policy refuses it; without the policy (control) it would go out.
+    # send it the queue. Where any host is answered, the policy refuses it; without the policy
+    # (control) it would go out.
     from playwright.sync_api import sync_playwright
 
     from bench.offline import CHROMIUM_ARGS
 
-    url = live[0]
+    url = any_host_live
     poisoned = httpx.get(url + "/", headers={"Host": "evil.example"})
     assert 'const root = "http://evil.example"' in poisoned.text
     headers = dict(poisoned.headers)
@@ -431,3 +449,30 @@ def test_a_page_poisoned_through_the_host_header_reaches_nowhere(live, with_poli
         assert any("evil.example" in v and "Content Security Policy" in v for v in violations)
     else:
         assert any(u.startswith("http://evil.example/static/js/iframeResizer") for u in sent)
+
+
+@pytest.mark.parametrize("host", ["evil.example", "rebound.attacker.example:7860", "10.0.0.5"])
+def test_bound_to_loopback_a_request_for_another_host_name_is_refused(live, host) -> None:
+    # DNS rebinding: a site points its own name at 127.0.0.1 and its page calls the app.
+    response = httpx.get(live[0] + "/", headers={"Host": host})
+
+    assert response.status_code == 400
+    assert "Invalid host header" in response.text
+    assert response.headers["x-frame-options"] == "DENY"
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost:7860", "LOCALHOST"])
+def test_this_machines_own_names_are_answered(live, host) -> None:
+    assert httpx.get(live[0] + "/", headers={"Host": host}).status_code == 200
+
+
+def test_host_list_defaults_to_loopback_names_only_when_bound_there() -> None:
+    from assistant.ui.server import parse_hosts
+
+    assert "localhost" in parse_hosts("", "127.0.0.1")
+    assert "*" not in parse_hosts("", "127.0.0.1")
+    assert parse_hosts("", "0.0.0.0") == ["*"]
+    assert parse_hosts(" Assistant.Example , other.example", "0.0.0.0") == [
+        "assistant.example",
+        "other.example",
+    ]

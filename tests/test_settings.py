@@ -26,6 +26,7 @@ def test_defaults() -> None:
         port=7860,
         auth="",
         allowed_origins="",
+        allowed_hosts="",
         backend="faiss",
         milvus_uri="",
     )

@@ -168,11 +168,24 @@ def parse_origins(value: str) -> list[str]:
     return origins
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def parse_hosts(value: str, bound_to: str) -> list[str]:
+    """The host names to answer: those listed, else this machine's own names when bound to
+    loopback (a site that rebinds its domain to 127.0.0.1 is then refused), else any."""
+    hosts = [h.strip().lower() for h in value.split(",") if h.strip()]
+    if hosts:
+        return hosts
+    return ["127.0.0.1", "localhost", "[::1]", "::1"] if bound_to in LOOPBACK else ["*"]
+
+
 def create_app(assistant: Any, settings: Any, feedback: FeedbackStore | None = None):
     """A FastAPI app serving the page at ``/``, with CORS granted only to listed origins."""
     import gradio as gr
     from fastapi import FastAPI
     from starlette.middleware.cors import CORSMiddleware
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
 
     from assistant.ui.app import CSS, build_ui, in_running_loop, theme
 
@@ -186,6 +199,9 @@ def create_app(assistant: Any, settings: Any, feedback: FeedbackStore | None = N
         allow_credentials=True,
         allow_methods=["GET", "POST"],
         allow_headers=["Content-Type", "Authorization"],
+    )
+    server.add_middleware(
+        TrustedHostMiddleware, allowed_hosts=parse_hosts(settings.allowed_hosts, settings.host)
     )
     # Added last: outermost, so CORS answers get the headers too.
     server.add_middleware(
@@ -212,7 +228,7 @@ def serve(assistant: Any, settings: Any, feedback: FeedbackStore | None = None) 
     import uvicorn
 
     app = create_app(assistant, settings, feedback)
-    if settings.host not in ("127.0.0.1", "localhost", "::1") and not settings.auth:
+    if settings.host not in LOOPBACK and not settings.auth:
         log.warning(
             "Serving on %s without a login: anyone who can reach this address can use the app. "
             "Put it behind your single sign-on proxy, or set ASSISTANT_AUTH.",
