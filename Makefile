@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: run test eval bench lint clean
+.PHONY: run test eval bench harden lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench.run
 	$(PY) -m bench.scale
+
+# The full hardening campaigns (fuzzing, hostile files, kills, soak, no-network): about 15 min.
+harden: $(STAMP)
+	$(PY) -m bench.harden
 
 clean:
 	rm -rf $(VENV) index/current index/builds

@@ -3,8 +3,9 @@ dev questions to a served app on loopback for a bounded number of rounds.
 
     .venv/bin/python -m bench.app_load [--clients 1,2,4,8] [--rounds 3]
 
-Serves the official Canada agreement in a child process (`python -m assistant serve`), so the
-server pays its own queueing and serialisation as in production. Results go to
+Serves the official Canada agreement in a child process (`python -m assistant serve`, see
+:func:`served`, which ``bench.soak`` uses too), so the server pays its own queueing and
+serialisation as in production. Results go to
 bench/results/app_load.json. Nothing leaves 127.0.0.1.
 """
 
@@ -20,6 +21,9 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.measure import REPO, summary_ms
@@ -85,27 +89,46 @@ def load(url: str, clients: int, questions: list[str], rounds: int) -> dict:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", default="1,2,4,8")
-    parser.add_argument("--rounds", type=int, default=2)
-    args = parser.parse_args()
-    questions = [json.loads(line)["q"] for line in QUESTIONS.read_text().splitlines()][:30]
+@dataclass(frozen=True)
+class Served:
+    """An app served from a child process: its address, process id and start-up time."""
+
+    url: str
+    pid: int
+    ready_s: float
+
+
+@contextmanager
+def served(corpus: Path = CANADA, model: str | None = None) -> Iterator[Served]:
+    """Build an index of ``corpus`` (one agreement file, or a folder of them) in a temporary
+    folder, then serve it with ``python -m assistant serve`` on a free loopback port.
+
+    ``model`` is an ``ASSISTANT_MODEL`` value (``hashing-256`` for the instant test fake); the
+    bundled model by default. The index build is not part of ``ready_s``.
+    """
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
-        corpus = Path(tmp) / "corpus"
-        corpus.mkdir()
-        (corpus / "canada.docx").symlink_to(CANADA)
+        if corpus.is_dir():
+            folder = corpus
+        else:
+            folder = Path(tmp) / "corpus"
+            folder.mkdir()
+            (folder / corpus.name).symlink_to(corpus.resolve())
         env = {
             **os.environ,
-            "ASSISTANT_CORPUS": str(corpus),
+            "ASSISTANT_CORPUS": str(folder),
             "ASSISTANT_INDEX": f"{tmp}/index",
             "ASSISTANT_DATA_DIR": f"{tmp}/data",
+            "ASSISTANT_HOST": "127.0.0.1",
             "ASSISTANT_PORT": str(port),
         }
-        subprocess.run(
-            [sys.executable, "-m", "assistant", "build"], env=env, check=True, capture_output=True
+        if model:
+            env["ASSISTANT_MODEL"] = model
+        built = subprocess.run(
+            [sys.executable, "-m", "assistant", "build"], env=env, capture_output=True, text=True
         )
+        if built.returncode != 0:
+            raise RuntimeError(f"building the index failed: {built.stderr.strip()[-500:]}")
         server = subprocess.Popen(
             [sys.executable, "-m", "assistant", "serve"],
             env=env,
@@ -114,11 +137,25 @@ def main() -> None:
         )
         try:
             url = f"http://127.0.0.1:{port}/"
-            ready = wait_ready(url)
-            rows = [load(url, int(n), questions, args.rounds) for n in args.clients.split(",")]
+            yield Served(url, server.pid, wait_ready(url))
         finally:
             server.terminate()
-            server.wait(timeout=10)
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", default="1,2,4,8")
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    questions = [json.loads(line)["q"] for line in QUESTIONS.read_text().splitlines()][:30]
+    with served(CANADA) as server:
+        ready = server.ready_s
+        rows = [load(server.url, int(n), questions, args.rounds) for n in args.clients.split(",")]
     result = {"server_ready_s": round(ready, 2), "load": rows, "load_average": os.getloadavg()}
     RESULTS.write_text(json.dumps(result, indent=1))
     print(f"server ready in {ready:.2f} s (index built)")

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.measure import REPO
+from bench.measure import REPO, open_assistant
 
 RESULTS = REPO / "bench" / "results"
 
@@ -379,17 +379,6 @@ def _raw_call(http, endpoint: str, body: bytes, headers: dict, tally: Tally, nam
             tally.problem(name, body[:60], "a valid call was refused")
 
 
-def open_bot(folder: Path, corpus: Path, model: str | None = None):
-    """An assistant over ``corpus`` with its index and data in ``folder``."""
-    from assistant import Assistant
-    from assistant.settings import Settings
-
-    settings = Settings.from_env(environ={}).with_(
-        corpus=corpus, index=folder / "index", data_dir=folder / "data", model=model
-    )
-    return Assistant.open(settings=settings, report=lambda message: None)
-
-
 def run(bot, examples: int = 700, http: bool = True) -> dict:
     """Every entry point with the hostile set; ``examples`` generated strings through the API."""
     from assistant.ui.server import BackgroundServer, create_app
@@ -415,7 +404,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     with tempfile.TemporaryDirectory() as tmp:
-        result = run(open_bot(Path(tmp), args.corpus), args.examples)
+        result = run(open_assistant(Path(tmp), args.corpus), args.examples)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "fuzz.json").write_text(json.dumps(result, indent=1) + "\n")
     print(json.dumps(result, indent=1))

@@ -36,6 +36,19 @@ def summary_ms(seconds: Sequence[float]) -> dict[str, float]:
     }
 
 
+def open_assistant(folder: Path, corpus: Path, embedder=None, **settings: object):
+    """A quiet assistant over ``corpus`` with its index and data in ``folder``, clean settings
+    (no ``ASSISTANT_*`` from the environment) plus ``settings``; the real model unless
+    ``embedder`` is given (tests and campaigns pass the hashing fake)."""
+    from assistant import Assistant
+    from assistant.settings import Settings
+
+    clean = Settings.from_env(environ={}).with_(
+        corpus=corpus, index=folder / "index", data_dir=folder / "data", **settings
+    )
+    return Assistant.open(settings=clean, embedder=embedder, report=lambda message: None)
+
+
 @dataclass(frozen=True)
 class Run:
     """A finished child process: wall time, peak resident memory and its output."""

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import CLEAN_SETTINGS, REPO, write_tiny_corpus
+from conftest import REPO, write_tiny_corpus
 
 from assistant.search.embedding import HashingEmbedder
 from bench.screenshot import BOX as QUESTION_BOX
@@ -85,22 +85,15 @@ class SlowAssistant:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory):
     """(url, assistant, data folder) of the app over the tiny corpus plus a payload agreement."""
-    from assistant import Assistant
     from assistant.ui.server import BackgroundServer, create_app
+    from bench.measure import open_assistant
 
     folder = tmp_path_factory.mktemp("browser")
     corpus = write_tiny_corpus(folder / "corpus")
     (corpus / "testland.txt").write_text(PAYLOAD_TXT, encoding="utf-8")
-    settings = CLEAN_SETTINGS.with_(data_dir=folder / "data")
-    bot = Assistant.open(
-        corpus=corpus,
-        index=folder / "index",
-        embedder=HashingEmbedder(),
-        settings=settings,
-        report=lambda message: None,
-    )
-    with BackgroundServer(create_app(SlowAssistant(bot), settings)) as url:
-        yield url, bot, settings.data_dir
+    bot = open_assistant(folder, corpus, HashingEmbedder())
+    with BackgroundServer(create_app(SlowAssistant(bot), bot.settings)) as url:
+        yield url, bot, bot.settings.data_dir
 
 
 @pytest.fixture(scope="module")

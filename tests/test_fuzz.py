@@ -7,24 +7,17 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import CLEAN_SETTINGS, write_tiny_corpus
+from conftest import write_tiny_corpus
 
 from assistant.search.embedding import HashingEmbedder
 from bench import fuzz
+from bench.measure import open_assistant
 
 
 @pytest.fixture(scope="module")
 def fuzz_bot(tmp_path_factory: pytest.TempPathFactory):
-    from assistant import Assistant
-
     folder = tmp_path_factory.mktemp("fuzz")
-    return Assistant.open(
-        corpus=write_tiny_corpus(folder / "corpus"),
-        index=folder / "index",
-        embedder=HashingEmbedder(),
-        settings=CLEAN_SETTINGS.with_(data_dir=folder / "data"),
-        report=lambda message: None,
-    )
+    return open_assistant(folder, write_tiny_corpus(folder / "corpus"), HashingEmbedder())
 
 
 def test_a_thousand_inputs_through_every_entry_point_raise_no_traceback(fuzz_bot) -> None:

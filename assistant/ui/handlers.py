@@ -71,6 +71,7 @@ class Session:
     turns: list[Turn] = field(default_factory=list)
     quiz: list[dict] = field(default_factory=list)
     id: str = field(default_factory=lambda: secrets.token_hex(8))
+    reader: Reader | None = None  # what the reader shows, re-sent when a turn leaves it be
 
     def quote(self, key: object) -> QuoteRef | None:
         return next((q for t in self.turns for q in t.quotes if q.key == key), None)
