@@ -37,7 +37,7 @@ bench: $(STAMP)
 	$(PY) -m bench.run
 	$(PY) -m bench.scale
 
-# The full hardening campaigns (fuzzing, hostile files, kills, soak, no-network): about 15 min.
+# The full hardening campaigns (fuzzing, hostile files, kills, soak, no-network): about 7 min.
 harden: $(STAMP)
 	$(PY) -m bench.harden
 

@@ -11,9 +11,9 @@ soak            :mod:`bench.soak`: 50 clients for 5 minutes, then a burst of 200
 offline         :mod:`bench.offline`: build, ask, serve and a browser session, no network
 ==============  ====================================================================
 
-    .venv/bin/python -m bench.harden                 # everything (about 15 minutes)
+    .venv/bin/python -m bench.harden                 # everything (about 7 minutes)
     .venv/bin/python -m bench.harden --only fuzz crash
-    .venv/bin/python -m bench.harden --quick         # smaller campaigns (about 3 minutes)
+    .venv/bin/python -m bench.harden --quick         # smaller campaigns (about 2 minutes)
 """
 
 from __future__ import annotations
@@ -98,7 +98,23 @@ def headline(results: dict) -> dict:
         for key in keys
     }
     if "soak" in results:
-        out.update({f"soak.{k}": v for k, v in results["soak"].get("summary", {}).items()})
+        soak = results["soak"]
+        out.update(
+            {
+                "soak.clients": soak["clients"],
+                "soak.requests": soak["requests"],
+                "soak.errors": soak["errors"],
+                "soak.p50_ms": soak["latency"]["p50_ms"],
+                "soak.p99_ms": soak["latency"]["p99_ms"],
+                "soak.rss_start_mb": soak["server_rss_mb"]["start"],
+                "soak.rss_end_mb": soak["server_rss_mb"]["end"],
+                "soak.rss_growth_pct": soak["server_rss_mb"]["growth_pct"],
+                "soak.burst_refused_at_once": soak["burst"]["refused_at_once"],
+                "soak.burst_refusal_max_ms": soak["burst"]["refusal_max_ms"],
+                "soak.burst_errors": soak["burst"]["errors"],
+                "soak.goals_met": all(soak["goals"].values()),
+            }
+        )
     return out
 
 

@@ -135,8 +135,8 @@ def write_hostile_files(folder: Path, big_mb: int = 50) -> dict[str, str]:
 # The child process: a build over the folder with the fast fake embedder, reporting each message
 # and its peak memory (the parent's own memory must not count).
 _CHILD = textwrap.dedent(
-    """
-    import json, resource, sys, time
+    r"""
+    import json, re, sys, time
     from pathlib import Path
     from assistant.index import build
     from assistant.search.embedding import HashingEmbedder
@@ -145,7 +145,9 @@ _CHILD = textwrap.dedent(
     build(Path(sys.argv[1]), Path(sys.argv[2]), HashingEmbedder(), report=messages.append)
     print(json.dumps({
         "seconds": time.perf_counter() - started,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        # VmHWM, not ru_maxrss: the latter keeps the parent's high-water mark across exec.
+        "peak_rss_mb": int(re.search(r"VmHWM:\s+(\d+)", open("/proc/self/status").read())[1])
+        / 1024,
         "messages": messages,
     }))
     """

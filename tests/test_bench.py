@@ -102,3 +102,27 @@ def test_run_reports_the_childs_own_peak_memory() -> None:
 
     assert (done.returncode, done.stdout, done.stderr) == (0, "out\n", "err")
     assert 1 < done.peak_mb < 200
+
+
+def test_harden_headline_picks_each_campaigns_figures() -> None:
+    from bench.harden import headline
+
+    results = {
+        "fuzz": {"inputs": 1200, "tracebacks": 0, "http_5xx": 0, "problems": []},
+        "crash": {"kills": 41, "survived": 41, "unfinished_after_next_build": 0},
+        "soak": {
+            "clients": 50,
+            "requests": 9,
+            "errors": 0,
+            "latency": {"p50_ms": 100.0, "p99_ms": 500.0},
+            "server_rss_mb": {"start": 400.0, "end": 420.0, "growth_pct": 5.0},
+            "burst": {"refused_at_once": 130, "refusal_max_ms": 700.0, "errors": 0},
+            "goals": {"p99_within_2_s": True, "rss_growth_under_10_pct": False},
+        },
+    }
+    out = headline(results)
+
+    assert out["fuzz.inputs"] == 1200 and out["crash.survived"] == 41
+    assert out["soak.p99_ms"] == 500.0 and out["soak.rss_growth_pct"] == 5.0
+    assert out["soak.goals_met"] is False
+    assert not any(key.startswith(("hostile.", "feedback.", "offline.")) for key in out)
