@@ -94,12 +94,13 @@ def highlight_span(
 def should_abstain(top_dense: float, question: str, texts: list[str]) -> bool:
     """Abstain when neither meaning (best cosine) nor words (the largest share of the question's
     content words found in one passage) connect the question to the passages found."""
-    asked = _words(question)
+    asked = frozenset(tokens(question))  # not cached: each question is new, the cache would grow
     shared = max((len(asked & _words(t)) / (len(asked) or 1) for t in texts), default=0.0)
     return top_dense < ABSTAIN_DENSE and shared < ABSTAIN_LEXICAL_SHARE
 
 
 @lru_cache(maxsize=16384)
 def _words(text: str) -> frozenset[str]:
-    # Passages are checked again and again (every answer, every agreement compared).
+    # Passages only: they are checked again and again (every answer, every agreement compared),
+    # and there are as many as the corpus has, so the cache stays bounded.
     return frozenset(tokens(text))
