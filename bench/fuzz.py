@@ -313,6 +313,17 @@ def fuzz_http(url: str, tally: Tally) -> None:
                 name = f"http.raw {endpoint}"
                 tally.inputs[name] += 1
                 _raw_call(http, endpoint, body, headers, tally, name)
+        for index in (9999, -1, 10**12, True, "a", None, 1.5, [], {}):  # the page's queue
+            for session in ("", "x", "0" * 10_000, None, 42):
+                name = "http.raw /queue/join"
+                tally.inputs[name] += 1
+                body = {"fn_index": index, "data": ["What is GSOIA?"], "session_hash": session}
+                response = http.post("/gradio_api/queue/join", json=body)
+                if response.status_code >= 500:
+                    tally.http_5xx += 1
+                    tally.problem(name, body, f"status {response.status_code}")
+                else:
+                    tally.refusals[name] += response.status_code != 200
 
 
 def _utf8(value: object) -> bool:

@@ -30,6 +30,7 @@ def test_a_thousand_inputs_through_every_entry_point_raise_no_traceback(fuzz_bot
         *(f"api.{n}" for n in ("ask", "compare", "verify", "conversation")),
         "cli.ask", "cli.compare", "cli.verify", "cli.ask --questions", "cli.verify --claims",
         *(f"http.{way} /{n}" for way in ("client", "raw") for n in ("ask", "compare", "verify")),
+        "http.raw /queue/join",
     }  # fmt: skip
     assert result["refused_cleanly"] > 100  # the hostile set holds many refusals: they count
 

@@ -476,3 +476,58 @@ def test_host_list_defaults_to_loopback_names_only_when_bound_there() -> None:
         "assistant.example",
         "other.example",
     ]
+
+
+@pytest.mark.parametrize("index", [9999, -1, 10**12])
+def test_a_queue_join_for_an_event_that_does_not_exist_is_a_clean_404(live, index) -> None:
+    # Gradio looks the index up unguarded: a KeyError, HTTP 500 and a traceback in the log.
+    body = {"fn_index": index, "data": [], "session_hash": uuid.uuid4().hex}
+    response = httpx.post(live[0] + "/gradio_api/queue/join", json=body)
+
+    assert (response.status_code, response.json()) == (404, {"detail": "No such event."})
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_queue_join_for_a_real_event_still_reaches_gradio(live) -> None:
+    url, app, _ = live
+    fns = gradio_app(app).get_blocks().fns
+    index = next(i for i, fn in fns.items() if getattr(fn.fn, "__name__", "") == "on_ask")
+    body = {"fn_index": index, "data": [None, "What is GSOIA?", ""], "session_hash": "s1"}
+    response = httpx.post(url + "/gradio_api/queue/join", json=body)
+
+    assert response.status_code == 200 and "event_id" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("data", "session", "detail"),
+    [
+        (["only one value"], "s2", "The event takes 3 values."),
+        (None, "s2", "The event takes 3 values."),
+        ([None, "What is GSOIA?", ""], "", "A session id (1 to 128 characters) is required."),
+        ([None, "What is GSOIA?", ""], 42, "A session id (1 to 128 characters) is required."),
+        (
+            [None, "What is GSOIA?", ""],
+            "0" * 129,
+            "A session id (1 to 128 characters) is required.",
+        ),
+    ],
+)
+def test_a_malformed_queue_join_is_refused_before_gradio_trips_on_it(
+    live, data, session, detail
+) -> None:
+    url, app, _ = live
+    fns = gradio_app(app).get_blocks().fns
+    index = next(i for i, fn in fns.items() if getattr(fn.fn, "__name__", "") == "on_ask")
+    body = {"fn_index": index, "data": data, "session_hash": session}
+    response = httpx.post(url + "/gradio_api/queue/join", json=body)
+
+    assert (response.status_code, response.json()) == (422, {"detail": detail})
+
+
+def test_a_queue_join_for_an_event_the_browser_runs_alone_is_refused(live) -> None:
+    url, app, _ = live
+    fns = gradio_app(app).get_blocks().fns
+    index = next(i for i, fn in fns.items() if fn.fn is None)  # a js-only step ("Searching…")
+    body = {"fn_index": index, "data": [None] * len(fns[index].inputs), "session_hash": "s3"}
+
+    assert httpx.post(url + "/gradio_api/queue/join", json=body).status_code == 404

@@ -9,6 +9,7 @@ this app never uses refused); ``serve`` runs it on ``settings.host:settings.port
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -97,11 +98,21 @@ class Hardening:
     ``session_open(id)`` says whether a browser session has events queued: Gradio answers an
     event stream for any other id by raising inside the stream it already started (a traceback
     in the log and a dropped connection per forged id); this answers 404 first.
+    ``event_inputs(fn_index)`` is the number of inputs of the page's event ``fn_index`` (None:
+    no such event). Gradio takes a queue join for an unknown event, with the wrong number of
+    values or without a session id as far as a KeyError or ValueError: HTTP 500, a dropped
+    connection, a traceback in the log (found by the fuzzing). Such joins get 404 or 422 here.
     """
 
-    def __init__(self, app: Any, session_open: Callable[[str], bool] | None = None) -> None:
+    def __init__(
+        self,
+        app: Any,
+        session_open: Callable[[str], bool] | None = None,
+        event_inputs: Callable[[int], int | None] | None = None,
+    ) -> None:
         self.app = app
         self.session_open = session_open
+        self.event_inputs = event_inputs
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -121,6 +132,13 @@ class Hardening:
             status, body = 413, b'{"detail":"This app accepts no uploads."}'
         elif path == "/gradio_api/queue/data" and not self._open(scope):
             status, body = 404, b'{"detail":"No events for this session."}'
+        elif path == "/gradio_api/queue/join" and self.event_inputs is not None:
+            request, receive = await _read_body(receive)
+            refusal = self._bad_join(request)
+            if refusal is None:
+                await self.app(scope, receive, send_with_headers)
+                return
+            status, body = refusal
         else:
             await self.app(scope, receive, send_with_headers)
             return
@@ -136,11 +154,59 @@ class Hardening:
         )
         await send({"type": "http.response.body", "body": body})
 
+    def _bad_join(self, request: bytes) -> tuple[int, bytes] | None:
+        """Why a queue join cannot be taken, as (status, body), or None to pass it on. A body
+        that is not a JSON object is left to Gradio, which refuses it cleanly (422)."""
+        try:
+            join = json.loads(request)
+        except (ValueError, RecursionError):
+            return None
+        if not isinstance(join, dict):
+            return None
+        index, data, session = join.get("fn_index"), join.get("data"), join.get("session_hash")
+        wanted = None
+        if isinstance(index, int) and not isinstance(index, bool):
+            wanted = self.event_inputs(index)
+        if wanted is None:
+            return 404, b'{"detail":"No such event."}'
+        if not isinstance(data, list) or len(data) != wanted:
+            return 422, b'{"detail":"The event takes %d values."}' % wanted
+        if not isinstance(session, str) or not 0 < len(session) <= 128:
+            return 422, b'{"detail":"A session id (1 to 128 characters) is required."}'
+        return None
+
     def _open(self, scope: dict) -> bool:
         if self.session_open is None:
             return True
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         return self.session_open(query.get("session_hash", [""])[0])
+
+
+def _inputs_of(event: Any) -> int | None:
+    """How many values a queue join for ``event`` carries; None when no server function runs it
+    (no such event, or one the browser runs alone in JavaScript)."""
+    return None if event is None or event.fn is None else len(event.inputs)
+
+
+async def _read_body(receive: Any) -> tuple[bytes, Any]:
+    """The request's body, and a ``receive`` that hands it on to the app as if unread."""
+    chunks, more = [], True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":  # the client went away
+            return b"", receive
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    body, handed = b"".join(chunks), False
+
+    async def replay() -> dict:
+        nonlocal handed
+        if handed:
+            return await receive()
+        handed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return body, replay
 
 
 def parse_auth(value: str) -> tuple[str, str] | None:
@@ -205,7 +271,9 @@ def create_app(assistant: Any, settings: Any, feedback: FeedbackStore | None = N
     )
     # Added last: outermost, so CORS answers get the headers too.
     server.add_middleware(
-        Hardening, session_open=lambda id: id in demo._queue.pending_messages_per_session
+        Hardening,
+        session_open=lambda id: id in demo._queue.pending_messages_per_session,
+        event_inputs=lambda index: _inputs_of(demo.fns.get(index)),
     )
     return in_running_loop(
         lambda: gr.mount_gradio_app(
