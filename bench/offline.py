@@ -31,21 +31,12 @@ from pathlib import Path
 from typing import Any
 
 from assistant.feedback import FeedbackStore
+from bench.screenshot import CHROMIUM_ARGS  # headless, without Chromium's own background traffic
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"  # the small agreement overview that ships with the repository
 CHROMIUM = Path("/usr/bin/chromium")
 QUESTION = "How long is the CUSSP effective?"
-# Headless Chromium without its own background traffic (as bench/screenshot.py).
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 # Patches the socket module so that any connection, datagram or name lookup for a host that is
 # not loopback is refused and appended, one JSON string a line, to $NETWORK_GUARD_LOG (written at
