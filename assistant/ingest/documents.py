@@ -10,7 +10,7 @@ from pathlib import Path
 
 from assistant.errors import CorpusError
 from assistant.ingest.metadata import DocumentInfo, describe
-from assistant.ingest.readers import SUFFIXES, read_blocks
+from assistant.ingest.readers import SUFFIXES, read_blocks, unopenable
 from assistant.ingest.structure import Passage, canonical_text, passages_from_blocks, title_of
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def sha256_of(path: Path) -> str:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError as exc:
-        raise CorpusError(f"Could not open '{path}': {exc.strerror or exc}.") from exc
+        raise unopenable(path, exc) from exc
 
 
 def file_hashes(files: list[Path]) -> dict[str, str]:

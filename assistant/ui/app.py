@@ -24,7 +24,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 SESSION_TTL_SECONDS = 4 * 3600
-PLACEHOLDER = render.reader_placeholder()
 QUEUE_MAX_SIZE = 64  # waiting requests beyond this are refused at once instead of hanging
 CONCURRENCY = 4  # answers computed at once; the retriever is thread-safe
 MAX_K = 20
@@ -200,7 +199,7 @@ def _chat_tab(app: App, demo: gr.Blocks, session: gr.State) -> None:
                 download = gr.DownloadButton("Download as Markdown", size="sm")
         with gr.Column(scale=2, min_width=320):
             pick = gr.Dropdown([], value=None, label="Open a quote", elem_id="cq-pick")
-            reader = gr.HTML(PLACEHOLDER, elem_id="cq-reader", js_on_load=None)
+            reader = gr.HTML(handlers.NO_READER.html, elem_id="cq-reader", js_on_load=None)
 
     downloads = Path(tempfile.mkdtemp(prefix="assistant-export-"))
 
@@ -208,7 +207,7 @@ def _chat_tab(app: App, demo: gr.Blocks, session: gr.State) -> None:
         # A turn that leaves the reader as it is sends its content again rather than gr.skip():
         # Gradio 6.31 keeps a new component in the session's config for every skip, for the
         # session's life (measured by bench.soak: 4.5 KB a request, RSS +30% in 5 minutes).
-        shown = reply.reader or reply.session.reader or handlers.Reader(PLACEHOLDER, "")
+        shown = reply.reader or reply.session.reader or handlers.NO_READER
         reply.session.reader = shown
         return (
             reply.session,

@@ -83,6 +83,9 @@ class Reader:
     query: str  # for the address bar: reopening the page shows the same passage
 
 
+NO_READER = Reader(render.reader_placeholder(), "")  # before any quote is opened, or a bad one
+
+
 @dataclass(frozen=True)
 class Reply:
     """Everything the chat shows after a question (or a reset)."""
@@ -272,7 +275,7 @@ def open_quote(app: App, session: object, key: object) -> Reader:
     """The reader for quote ``key`` (``"turn:rank"``) of any earlier turn."""
     ref = app.session(session).quote(key)
     if ref is None:
-        return Reader(render.reader_placeholder(), "")
+        return NO_READER
     return _reader(app, ref.doc, ref.ordinal, ref.span)
 
 
@@ -280,7 +283,7 @@ def reader_from_query(app: App, params: Mapping[str, str]) -> Reader:
     """The reader for ``?doc=canada&p=42&h=10-80`` (page load); bad values give the placeholder."""
     doc, ordinal, span = params.get("doc"), params.get("p", ""), params.get("h", "")
     if doc not in app.documents or not ordinal.isdigit() or len(ordinal) > 7:
-        return Reader(render.reader_placeholder(), "")
+        return NO_READER
     start, _, end = span.partition("-")
     bounds = (
         (int(start), int(end)) if start.isdigit() and end.isdigit() and len(span) < 16 else None
@@ -294,7 +297,7 @@ def _reader(app: App, doc: str, ordinal: int, span: tuple[int, int] | None) -> R
     document = app.documents[doc]
     index = next((i for i, p in enumerate(document.passages) if p.ordinal == ordinal), None)
     if index is None:
-        return Reader(render.reader_placeholder(), "")
+        return NO_READER
     passage = document.passages[index]
     if span and not 0 <= span[0] < span[1] <= len(passage.text):
         span = None

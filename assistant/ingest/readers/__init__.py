@@ -75,13 +75,18 @@ def clean_text(text: str) -> str:
     return " ".join("".join(out).split())
 
 
+def unopenable(path: Path, exc: OSError) -> CorpusError:
+    """The error for a corpus file the system will not open, saying why in its words."""
+    return CorpusError(f"Could not open '{path}': {exc.strerror or exc}.")
+
+
 def read_blocks(path: Path) -> list[Block]:
     """Read any supported file into blocks; raises :class:`CorpusError` naming the file and why."""
     suffix = path.suffix.lower()
     try:
         size = path.stat().st_size
     except OSError as exc:  # vanished, a broken symbolic link, a link loop, no permission
-        raise CorpusError(f"Could not open '{path}': {exc.strerror or exc}.") from exc
+        raise unopenable(path, exc) from exc
     if size > MAX_FILE_BYTES:
         raise CorpusError(
             f"'{path}' is {size / 2**20:.1f} MB; files over {MAX_FILE_BYTES // 2**20} MB are "
