@@ -80,8 +80,7 @@ def highlight_span(
         return spans[0]
     scores = []
     for i, (s, e) in enumerate(spans):
-        words = set(tokens(text[s:e]))
-        overlap = len(words & question_tokens) / (len(question_tokens) or 1)
+        overlap = len(_words(text[s:e]) & question_tokens) / (len(question_tokens) or 1)
         dense = sentence_scores[i] if sentence_scores else 0.0
         scores.append(dense + overlap)
     best = int(np.argmax(scores))
@@ -99,8 +98,8 @@ def should_abstain(top_dense: float, question: str, texts: list[str]) -> bool:
     return top_dense < ABSTAIN_DENSE and shared < ABSTAIN_LEXICAL_SHARE
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=65536)
 def _words(text: str) -> frozenset[str]:
-    # Passages only: they are checked again and again (every answer, every agreement compared),
-    # and there are as many as the corpus has, so the cache stays bounded.
+    # Passages and their sentences only: they are checked again and again (every answer, every
+    # agreement compared), and there are as many as the corpus has, so the cache stays bounded.
     return frozenset(tokens(text))

@@ -21,7 +21,7 @@ from assistant.index import Snapshot, build, load
 from assistant.ingest.readers import clean_text
 from assistant.language import question_notice
 from assistant.search.embedding import Embedder, load_embedder
-from assistant.search.encoder import query_embedder
+from assistant.search.encoder import model_file, query_embedder
 from assistant.search.lexical import tokens
 from assistant.search.retrieve import Hit, Retriever
 from assistant.settings import Settings
@@ -59,11 +59,13 @@ class Assistant:
             index=Path(index) if index else None,
             model=model,
         )
+        model_file(settings.query_precision)  # an unknown precision fails before a long build
         embedder = embedder or load_embedder(settings.model)
         build(settings.corpus, settings.index, embedder, report=report)
         snapshot = load(settings.index, embedder, settings.backend, settings.milvus_uri)
         # Queries go through the ONNX export when there is one: no torch on the query path.
-        return cls(snapshot, query_embedder(settings.index, embedder), settings)
+        queries = query_embedder(settings.index, embedder, settings.query_precision)
+        return cls(snapshot, queries, settings)
 
     @property
     def documents(self):

@@ -7,6 +7,7 @@
     ├── IndexBusyError         another build holds the index's build lock
     ├── QuestionError          an empty, oversized or otherwise unusable question
     ├── UnknownDocumentError   a document id that is not in the index
+    ├── SettingError           a setting with a value the assistant does not know
     └── FeedbackError          feedback that cannot be stored (unknown rating, long comment)
         └── FeedbackStorageError   the feedback file cannot be written (disk full, read-only)
 
@@ -42,6 +43,10 @@ class QuestionError(AssistantError):
 
 class UnknownDocumentError(AssistantError):
     """A document id that the index does not hold."""
+
+
+class SettingError(AssistantError):
+    """A setting whose value is not one of those the assistant knows."""
 
 
 class FeedbackError(AssistantError):

