@@ -406,6 +406,28 @@ def models_install(name: str) -> None:
     install(spec, report=lambda message: click.echo(message, err=True))
 
 
+@models.command(name="tune")
+@click.option("--seed", type=int, default=0, show_default=True, help="Shuffling and weights seed.")
+@click.option("--epochs", type=click.IntRange(1, 20), default=1, show_default=True)
+@click.option("--max-pairs", type=click.IntRange(1), default=None, help="Train on this many pairs.")
+@click.pass_context
+def models_tune(ctx: click.Context, seed: int, epochs: int, max_pairs: int | None) -> None:
+    """Fine-tune the model on pairs drawn from the corpus; prints the tuned model's folder."""
+    from assistant.search.embedding import SentenceTransformerEmbedder
+    from assistant.search.tuning import Options, fine_tune, training_pairs
+
+    bot = _open(ctx)  # builds the index first: its passages and vectors make the pairs
+    base = SentenceTransformerEmbedder(_settings(ctx).model)
+    if base.path() is None:
+        raise AssistantError(f"Model '{base.model_id}' has no local folder to fine-tune.")
+    pairs = training_pairs(bot.snapshot.passages, bot.snapshot.views.text)
+    _report(f"{len(pairs)} training pairs from {len(bot.documents)} documents")
+    options = Options(seed=seed, epochs=epochs, max_pairs=max_pairs)
+    folder = fine_tune(_settings(ctx).index, base, pairs, options, report=_report)
+    click.echo(folder)
+    _report(f"Build and answer with it: ASSISTANT_MODEL={folder} (or --model {folder}).")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: expected failures print one line and exit 1."""
     try:

@@ -204,3 +204,12 @@ def test_a_million_character_question_is_refused_quickly(
         "Error: The question has 1000000 characters; the limit is 1000. Please shorten it."
     )
     assert captured.out == ""
+
+
+def test_tune_refuses_a_model_without_a_folder_in_one_line(cli_env: dict[str, str]) -> None:
+    result = run(cli_env, "models", "tune", "--max-pairs", "4")
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "Error: Model 'hashing-256' has no local folder to fine-tune."
+    )

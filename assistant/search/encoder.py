@@ -26,7 +26,8 @@ import os
 import shutil
 import threading
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -93,10 +94,7 @@ def export(index_dir: Path, embedder: SentenceTransformerEmbedder) -> Path:
     # would freeze for the example batch.
     hf.set_attn_implementation("eager")
     folder = model_folder(index_dir, embedder.fingerprint())
-    tmp = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    try:
+    with filled_in_place(folder) as tmp:
         example = torch.tensor([[101, 7592, 2088, 102], [101, 7592, 102, 0]])
         mask = (example > 0).long()
         axes = {0: "batch", 1: "tokens"}
@@ -131,13 +129,24 @@ def export(index_dir: Path, embedder: SentenceTransformerEmbedder) -> Path:
             "opset": OPSET,
         }
         (tmp / "encoder.json").write_text(json.dumps(meta, indent=1))
+    log.info("Exported the query encoder to %s", folder)
+    return folder
+
+
+@contextmanager
+def filled_in_place(folder: Path) -> Iterator[Path]:
+    """A temporary sibling of ``folder`` to fill, renamed to ``folder`` (replacing it) when the
+    block ends without error and removed otherwise, so readers never see half a folder."""
+    tmp = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        yield tmp
         shutil.rmtree(folder, ignore_errors=True)
         os.replace(tmp, folder)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    log.info("Exported the query encoder to %s", folder)
-    return folder
 
 
 def _quantise(source: Path, target: Path) -> None:
