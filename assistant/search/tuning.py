@@ -66,7 +66,6 @@ def training_pairs(passages: Sequence[Passage], vectors: np.ndarray) -> list[Pai
     docs = np.array([p.doc for p in passages])
     similar = vectors @ vectors.T
     same = docs[:, None] == docs[None, :]
-
     sections = np.array([hash((p.doc, p.section)) for p in passages])
 
     def negative(kind: str, positive: int, own: int) -> str:
@@ -185,12 +184,9 @@ def distinct_batches(pairs: Sequence[Pair], size: int) -> list[list[Pair]]:
 
 
 def _fresh_copy(base: SentenceTransformerEmbedder):
-    """A new ``SentenceTransformer`` from the base model's folder (the base stays untouched)."""
-    from sentence_transformers import SentenceTransformer
-
-    model = SentenceTransformer(str(base.path()), device="cpu")
-    model.max_seq_length = base.model().max_seq_length
-    return model
+    """A new ``SentenceTransformer`` from the base model's folder, loaded as the embedder loads
+    it (same truncation); the base's own model, if loaded, stays untouched."""
+    return SentenceTransformerEmbedder(str(base.path())).model()
 
 
 def _embed(model, texts: list[str]):
