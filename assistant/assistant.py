@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from assistant import bank
 from assistant.answer import (
     NOT_ADDRESSED,
     Answer,
@@ -20,13 +21,20 @@ from assistant.errors import QuestionError, UnknownDocumentError
 from assistant.index import Snapshot, build, load
 from assistant.ingest.readers import clean_text
 from assistant.language import question_notice
+from assistant.search import domain
 from assistant.search.embedding import Embedder, load_embedder
 from assistant.search.encoder import model_file, query_embedder
 from assistant.search.lexical import tokens
-from assistant.search.retrieve import Hit, Retriever
+from assistant.search.retrieve import Fusion, Hit, Retriever
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
+DOMAIN_NOTICE = {
+    "missing": "Answering with the bundled model and the question bank; the domain model is not "
+    "trained yet (python -m assistant build trains it; serve trains it in the background).",
+    "outdated": "The domain model was trained on an earlier bank or corpus; it still answers. "
+    "python -m assistant build retrains it.",
+}
 
 
 class Assistant:
@@ -41,7 +49,10 @@ class Assistant:
         self.snapshot = snapshot
         self.embedder = embedder
         self.settings = settings
-        self.retriever = Retriever(snapshot, embedder, primary=settings.primary or None)
+        fusion = Fusion(bank=bank.enabled(settings.bank))
+        self.retriever = Retriever(
+            snapshot, embedder, primary=settings.primary or None, fusion=fusion
+        )
 
     @classmethod
     def open(
@@ -52,20 +63,40 @@ class Assistant:
         embedder: Embedder | None = None,
         settings: Settings | None = None,
         report: Callable[[str], None] = log.info,
+        train: bool = False,
     ) -> Assistant:
-        """Load the index for ``corpus``, building it first when missing or stale."""
+        """Load the index for ``corpus``, building it first when missing or stale.
+
+        With the ``tune`` setting on, answers come from the domain model once it is trained
+        (:mod:`assistant.search.domain`); ``train`` trains it first when it is missing or
+        outdated (minutes), and rebuilds the index with it.
+        """
         settings = (settings or Settings.from_env()).with_(
             corpus=Path(corpus) if corpus else None,
             index=Path(index) if index else None,
             model=model,
         )
-        model_file(settings.query_precision)  # an unknown precision fails before a long build
-        embedder = embedder or load_embedder(settings.model)
-        build(settings.corpus, settings.index, embedder, report=report)
-        snapshot = load(settings.index, embedder, settings.backend, settings.milvus_uri)
+        model_file(settings.query_precision)  # unknown settings fail before a long build
+        bank.enabled(settings.bank)
+        tune = domain.enabled(settings.tune)
+        base = embedder or load_embedder(settings.model)
+        chosen = domain.choose(settings.index, base, tune)
+        build(settings.corpus, settings.index, chosen, report=report)
+        snapshot = load(settings.index, chosen, settings.backend, settings.milvus_uri)
+        state = domain.state(settings.index, base, snapshot) if tune else "off"
+        if train and state in ("missing", "outdated"):
+            chosen = domain.embedder(domain.train(settings.index, base, snapshot, report), base)
+            report("Re-embedding the corpus with the domain model ...")
+            build(settings.corpus, settings.index, chosen, report=report)
+            snapshot = load(settings.index, chosen, settings.backend, settings.milvus_uri)
+            state = "ready"
+        elif state in ("missing", "outdated"):
+            report(DOMAIN_NOTICE[state])
         # Queries go through the ONNX export when there is one: no torch on the query path.
-        queries = query_embedder(settings.index, embedder, settings.query_precision)
-        return cls(snapshot, queries, settings)
+        queries = query_embedder(settings.index, chosen, settings.query_precision)
+        bot = cls(snapshot, queries, settings)
+        bot.domain = state
+        return bot
 
     @property
     def documents(self):

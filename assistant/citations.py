@@ -23,9 +23,9 @@ def document_name(info: DocumentInfo) -> str:
     """'Canada-Ukraine Agreement': the partner's short name (from the file name when it names a
     known partner, so "united-kingdom" gives "United Kingdom", not the full style of the state).
     A document whose title names no parties (the CUSSP overview) is cited by its title."""
-    from assistant.search.scope import ALIASES
+    from assistant.search.scope import BY_DOC
 
-    if info.doc in ALIASES:
+    if info.doc in BY_DOC:
         return f"{info.doc.replace('-', ' ').title()}-Ukraine Agreement"
     if " between " in f" {info.title.lower()} " and info.partners:
         return f"{info.partners[0]}-Ukraine Agreement"

@@ -52,16 +52,26 @@ def cli(ctx: click.Context, corpus: Path | None, index: Path | None, model: str 
 
 @cli.command()
 @click.option("--force", is_flag=True, help="Rebuild even if nothing changed.")
+@click.option(
+    "--no-train",
+    is_flag=True,
+    help="Do not train the domain model now (answers use the bundled model and the bank).",
+)
 @click.pass_context
-def build(ctx: click.Context, force: bool) -> None:
-    """Build the index for the corpus (a no-op when nothing changed)."""
+def build(ctx: click.Context, force: bool, no_train: bool) -> None:
+    """Build the index for the corpus (a no-op when nothing changed), and train the domain
+    model from the question bank when it is missing or outdated (minutes, once)."""
+    from assistant.assistant import Assistant
     from assistant.index import build as build_index
+    from assistant.search import domain
     from assistant.search.embedding import load_embedder
 
     settings = _settings(ctx)
-    build_index(
-        settings.corpus, settings.index, load_embedder(settings.model), report=_report, force=force
-    )
+    if force:
+        tune = domain.enabled(settings.tune)
+        chosen = domain.choose(settings.index, load_embedder(settings.model), tune)
+        build_index(settings.corpus, settings.index, chosen, report=_report, force=True)
+    Assistant.open(settings=settings, report=_report, train=not no_train)
 
 
 @cli.command()
@@ -407,25 +417,111 @@ def models_install(name: str) -> None:
 
 
 @models.command(name="tune")
-@click.option("--seed", type=int, default=0, show_default=True, help="Shuffling and weights seed.")
-@click.option("--epochs", type=click.IntRange(1, 20), default=1, show_default=True)
+@click.option("--seed", type=int, default=None, help="Shuffling and weights seed.")
+@click.option("--epochs", type=click.IntRange(1, 20), default=None)
 @click.option("--max-pairs", type=click.IntRange(1), default=None, help="Train on this many pairs.")
+@click.option(
+    "--corpus-pairs", is_flag=True, help="Add the corpus's own pairs (headings, lead-ins, ...)."
+)
 @click.pass_context
-def models_tune(ctx: click.Context, seed: int, epochs: int, max_pairs: int | None) -> None:
-    """Fine-tune the model on pairs drawn from the corpus; prints the tuned model's folder."""
-    from assistant.search.embedding import SentenceTransformerEmbedder
-    from assistant.search.tuning import Options, fine_tune, training_pairs
+def models_tune(
+    ctx: click.Context,
+    seed: int | None,
+    epochs: int | None,
+    max_pairs: int | None,
+    corpus_pairs: bool,
+) -> None:
+    """Fine-tune the model on the question bank's pairs (the domain model's recipe, with these
+    options changed); prints the tuned model's folder. `build` trains the domain model itself."""
+    from dataclasses import replace
 
-    bot = _open(ctx)  # builds the index first: its passages and vectors make the pairs
+    from assistant.search import domain
+    from assistant.search.embedding import SentenceTransformerEmbedder
+    from assistant.search.tuning import bank_pairs, fine_tune, training_pairs
+
+    bot = _open(ctx)  # builds the index first: its passages and bank make the pairs
     base = SentenceTransformerEmbedder(_settings(ctx).model)
     if base.path() is None:
         raise AssistantError(f"Model '{base.model_id}' has no local folder to fine-tune.")
-    pairs = training_pairs(bot.snapshot.passages, bot.snapshot.views.text)
+    snapshot = bot.snapshot
+    texts, asked = domain.base_vectors(_settings(ctx).index, base, snapshot)
+    pairs = bank_pairs(snapshot.passages, snapshot.bank, texts, asked)
+    if corpus_pairs:
+        pairs += training_pairs(snapshot.passages, texts)
     _report(f"{len(pairs)} training pairs from {len(bot.documents)} documents")
-    options = Options(seed=seed, epochs=epochs, max_pairs=max_pairs)
+    changes = {"seed": seed, "epochs": epochs, "max_pairs": max_pairs}
+    options = replace(domain.OPTIONS, **{k: v for k, v in changes.items() if v is not None})
     folder = fine_tune(_settings(ctx).index, base, pairs, options, report=_report)
     click.echo(folder)
-    _report(f"Build and answer with it: ASSISTANT_MODEL={folder} (or --model {folder}).")
+    _report(f"Answer with it: ASSISTANT_TUNE=off ASSISTANT_MODEL={folder} (or --model {folder}).")
+
+
+@cli.group()
+def bank() -> None:
+    """The question bank: what newcomers ask about each passage (assistant/bank/)."""
+
+
+def _corpus_documents(ctx: click.Context, doc: str | None = None):
+    """The corpus's documents, read from their files (no index needed); only ``doc`` if given."""
+    from assistant.errors import UnknownDocumentError
+    from assistant.ingest.documents import read_corpus
+
+    documents = read_corpus(_settings(ctx).corpus, warn=_report)
+    if doc is None:
+        return documents
+    chosen = [d for d in documents if d.id == doc]
+    if not chosen:
+        known = ", ".join(d.id for d in documents)
+        raise UnknownDocumentError(f"No document '{doc}' in the corpus. Known: {known}.")
+    return chosen
+
+
+@bank.command(name="export")
+@click.argument("doc")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file.")
+@click.pass_context
+def bank_export(ctx: click.Context, doc: str, out: Path | None) -> None:
+    """The passages of DOC as a bank writer sees them: one JSON line each (key, citation, kind,
+    heading path, lead-in, text)."""
+    from assistant.bank import export_rows
+    from assistant.citations import citation
+
+    (document,) = _corpus_documents(ctx, doc)
+    citations = {p.id: citation(document.info, p) for p in document.passages}
+    lines = [
+        json.dumps(row, ensure_ascii=False)
+        for row in export_rows(document.id, document.passages, citations)
+    ]
+    if out is None:
+        click.echo("\n".join(lines))
+    else:
+        out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        _report(f"Wrote {len(lines)} passages of '{doc}' to {out}")
+
+
+@bank.command(name="status")
+@click.option("--doc", help="Only this document.")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_context
+def bank_status(ctx: click.Context, doc: str | None, as_json: bool) -> None:
+    """Coverage of the bank per agreement: passages covered, stale entries, missing passages."""
+    from dataclasses import asdict
+
+    from assistant.bank import coverage
+
+    rows = [coverage(d.id, (p.text for p in d.passages)) for d in _corpus_documents(ctx, doc)]
+    if as_json:
+        _echo_json([{**asdict(r), "missing": r.missing, "state": r.state} for r in rows])
+        return
+    click.echo(
+        f"{'agreement':<16} {'state':<8} {'covered':>9} {'missing':>7} {'stale':>5} "
+        f"{'questions':>9}"
+    )
+    for r in rows:
+        click.echo(
+            f"{r.doc:<16} {r.state:<8} {r.covered:>4}/{r.passages:<4} {r.missing:>7} "
+            f"{r.stale:>5} {r.questions:>9}"
+        )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -11,6 +11,9 @@ Layout::
                        /texts.faiss       FAISS flat index, one row per passage: its own text
                        /sentences.faiss   FAISS flat index, one row per sentence of each
                                           multi-sentence passage (a view, and the highlight)
+                       /bank.jsonl        the question bank's questions of each passage, one
+                                          line per passage (see assistant.bank)
+                       /bank.faiss        FAISS flat index, one row per bank question (a view)
     index/models/<fingerprint>/           the model exported to ONNX (see assistant.search.encoder)
 
     index/build.lock                      held (flock) by the one build running; the kernel
@@ -36,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant import __version__, answer
+from assistant import __version__, answer, bank
 from assistant.errors import IndexBusyError, IndexMismatchError, IndexNotBuiltError
 from assistant.ingest.documents import Document, corpus_files, file_hashes, read_corpus
 from assistant.ingest.metadata import DocumentInfo
@@ -46,7 +49,7 @@ from assistant.search.vectors import FaissStore, IndexChoice, VectorStore
 from assistant.search.views import Views, context_view, sentence_texts, text_view
 
 log = logging.getLogger(__name__)
-FORMAT_VERSION = 2  # 2: passage views (texts.faiss)
+FORMAT_VERSION = 3  # 2: passage views (texts.faiss); 3: the question bank view
 
 
 def _builder_version() -> str:
@@ -56,7 +59,12 @@ def _builder_version() -> str:
 
     here = Path(__file__).resolve().parent
     sources = sorted(
-        [*(here / "ingest").rglob("*.py"), here / "search" / "views.py", here / "index.py"]
+        [
+            *(here / "ingest").rglob("*.py"),
+            here / "search" / "views.py",
+            here / "index.py",
+            here / "bank" / "__init__.py",
+        ]
     )
     # The sentence splitter decides which sentence vectors a build stores.
     splitter = inspect.getsource(answer.sentences) + answer._SENTENCE_END.pattern
@@ -84,6 +92,7 @@ class Snapshot:
     vectors: VectorStore  # the context view, one row per passage
     views: Views  # every view's vectors, numpy in memory
     rows: dict[str, int] = field(default_factory=dict)  # passage id -> row
+    bank: tuple[tuple[str, ...], ...] = ()  # each passage's bank questions, by row
 
     def sentence_vectors(self, passage: Passage) -> np.ndarray | None:
         """The stored vectors of ``passage``'s sentences (``answer.sentences`` order), or None."""
@@ -114,9 +123,16 @@ def staleness(corpus: Path, index_dir: Path, embedder: Embedder) -> str | None:
         embedder.fingerprint(),
     ):
         return f"index was built with model '{manifest['model']['id']}'"
-    if file_hashes(corpus_files(corpus)) != manifest["files"]:
+    files = file_hashes(corpus_files(corpus))
+    if files != manifest["files"]:
         return "corpus files changed"
+    if bank.fingerprint(_doc_ids(files)) != manifest.get("bank", {}).get("files"):
+        return "question bank changed"
     return None
+
+
+def _doc_ids(files: dict[str, str]) -> list[str]:
+    return [Path(name).stem for name in files]
 
 
 def build(
@@ -209,7 +225,8 @@ def _build(corpus: Path, index_dir: Path, embedder: Embedder, report: Report, re
     documents = read_corpus(corpus, warn=report)
     passages = [p for d in documents for p in d.passages]
     encoder = build_embedder(index_dir, embedder, report)
-    views = _vectors_for(passages, index_dir, encoder, report)
+    questions, bank_summary = _bank_questions(documents, report)
+    views = _vectors_for(passages, questions, index_dir, encoder, report)
     name = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}-{secrets.token_hex(3)}"
     tmp = index_dir / "builds" / f".{name}.tmp"
     tmp.mkdir(parents=True)
@@ -231,8 +248,9 @@ def _build(corpus: Path, index_dir: Path, embedder: Embedder, report: Report, re
     listed = file_hashes(corpus_files(corpus))
     manifest["skipped"] = sorted(listed.keys() - manifest["files"].keys())
     manifest["files"] = {**listed, **manifest["files"]}
+    manifest["bank"] = {**bank_summary, "files": bank.fingerprint(_doc_ids(listed))}
     try:
-        _write_build(tmp, manifest, documents, passages, views)
+        _write_build(tmp, manifest, documents, passages, views, questions)
         final = tmp.parent / name
         os.replace(tmp, final)
     except BaseException:
@@ -247,8 +265,45 @@ def _build(corpus: Path, index_dir: Path, embedder: Embedder, report: Report, re
     return final
 
 
+def _bank_questions(
+    documents: list[Document], report: Report
+) -> tuple[list[tuple[str, ...]], dict[str, int]]:
+    """Each passage's bank questions (in passage order) and what the build says of the bank:
+    passages covered, questions, entries that no longer match a passage (stale)."""
+    questions: list[tuple[str, ...]] = []
+    summary = {"passages": 0, "covered": 0, "questions": 0, "stale": 0}
+    for document in documents:
+        by_key = bank.questions_by_key(document.id)
+        used = set()
+        for p in document.passages:
+            key = bank.passage_key(p.text)
+            questions.append(by_key.get(key, ()))
+            used.add(key)
+        summary["passages"] += len(document.passages)
+        summary["covered"] += sum(bool(q) for q in questions[-len(document.passages) :])
+        summary["stale"] += len(by_key.keys() - used)
+    summary["questions"] = sum(len(q) for q in questions)
+    if summary["questions"]:
+        report(
+            f"Question bank: {summary['covered']} of {summary['passages']} passages covered, "
+            f"{summary['questions']} questions."
+        )
+    if summary["stale"]:
+        entries = (
+            "1 entry no longer matches"
+            if summary["stale"] == 1
+            else (f"{summary['stale']} entries no longer match")
+        )
+        report(
+            f"Question bank: {entries} a passage (its text changed). "
+            "See: python -m assistant bank status"
+        )
+    return questions, summary
+
+
 def _vectors_for(
     passages: list[Passage],
+    questions: list[tuple[str, ...]],
     index_dir: Path,
     embedder: Embedder,
     report: Report,
@@ -260,6 +315,7 @@ def _vectors_for(
         "context": [context_view(p) for p in passages],
         "text": [text_view(p) for p in passages],
         "sentences": [t for texts in split for t in texts],
+        "bank": [q for qs in questions for q in qs],
     }
     known = _reusable(index_dir, embedder)
     todo = sorted({t for texts in wanted.values() for t in texts} - known.keys())
@@ -280,7 +336,12 @@ def _vectors_for(
         return out
 
     counts = [len(texts) for texts in split]
-    return Views(*(matrix(wanted[v]) for v in ("context", "text", "sentences")), counts)
+    return Views(
+        *(matrix(wanted[v]) for v in ("context", "text", "sentences")),
+        counts,
+        matrix(wanted["bank"]),
+        [len(qs) for qs in questions],
+    )
 
 
 def _reusable(index_dir: Path, embedder: Embedder) -> dict[str, np.ndarray]:
@@ -299,6 +360,11 @@ def _reusable(index_dir: Path, embedder: Embedder) -> dict[str, np.ndarray]:
         stored = snapshot.sentence_vectors(p)
         if stored is not None:
             known.update(zip(sentence_texts(p), stored, strict=True))
+        rows = views.bank.rows(row)
+        if rows is not None:
+            known.update(
+                zip(snapshot.bank[row], views.bank.vectors[rows[0] : rows[1]], strict=True)
+            )
     return known
 
 
@@ -308,6 +374,7 @@ def _write_build(
     documents: list[Document],
     passages: list[Passage],
     views: Views,
+    questions: list[tuple[str, ...]],
 ) -> None:
     with (folder / "documents.jsonl").open("w", encoding="utf-8") as out:
         for d in documents:
@@ -316,9 +383,13 @@ def _write_build(
     with (folder / "passages.jsonl").open("w", encoding="utf-8") as out:
         for p in passages:
             out.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
+    with (folder / "bank.jsonl").open("w", encoding="utf-8") as out:
+        for qs in questions:
+            out.write(json.dumps(list(qs), ensure_ascii=False) + "\n")
     FaissStore(views.context).save(folder / "vectors.faiss")
     dimension = views.context.shape[1]
-    for name, vectors in (("texts", views.text), ("sentences", views.sentences)):
+    grouped = (("texts", views.text), ("sentences", views.sentences), ("bank", views.bank.vectors))
+    for name, vectors in grouped:
         FaissStore(vectors.reshape(-1, dimension), IndexChoice("Flat")).save(
             folder / f"{name}.faiss"
         )
@@ -411,26 +482,41 @@ def _load(index_dir: Path, embedder: Embedder, backend: str, milvus_uri: str) ->
             f"Index in '{index_dir}' is damaged ({len(vectors)} vectors, "
             f"{len(passages)} passages). Run: python -m assistant build"
         )
-    views = _load_views(build, passages, vectors, model["dimension"])
+    questions = tuple(
+        tuple(json.loads(line)) for line in (build / "bank.jsonl").read_text("utf-8").splitlines()
+    )
+    views = _load_views(build, passages, vectors, model["dimension"], questions)
     if backend != "faiss":
         from assistant.search.milvus import open_store  # pymilvus only for this backend
 
         vectors = open_store(backend, milvus_uri, build, manifest, vectors)
     rows = {p.id: row for row, p in enumerate(passages)}
-    return Snapshot(build, manifest, docs, passages, vectors, views, rows)
+    return Snapshot(build, manifest, docs, passages, vectors, views, rows, questions)
 
 
 def _load_views(
-    build: Path, passages: tuple[Passage, ...], vectors: FaissStore, dimension: int
+    build: Path,
+    passages: tuple[Passage, ...],
+    vectors: FaissStore,
+    dimension: int,
+    questions: tuple[tuple[str, ...], ...],
 ) -> Views:
     """The views' vectors, checked against the passages they belong to."""
     texts = FaissStore.load(build / "texts.faiss", dimension).vectors()
     sentences = FaissStore.load(build / "sentences.faiss", dimension).vectors()
+    asked = FaissStore.load(build / "bank.faiss", dimension).vectors()
     counts = [len(sentence_texts(p)) for p in passages]
-    if len(texts) != len(passages) or len(sentences) != sum(counts):
+    bank_counts = [len(qs) for qs in questions]
+    if (
+        len(texts) != len(passages)
+        or len(sentences) != sum(counts)
+        or len(questions) != len(passages)
+        or len(asked) != sum(bank_counts)
+    ):
         raise IndexMismatchError(
-            f"Index in '{build.parent.parent}' is damaged ({len(texts)} text vectors and "
-            f"{len(sentences)} sentence vectors for {len(passages)} passages and {sum(counts)} "
-            "sentences). Run: python -m assistant build --force"
+            f"Index in '{build.parent.parent}' is damaged ({len(texts)} text vectors, "
+            f"{len(sentences)} sentence vectors and {len(asked)} bank vectors for "
+            f"{len(passages)} passages, {sum(counts)} sentences and {sum(bank_counts)} bank "
+            "questions). Run: python -m assistant build --force"
         )
-    return Views(vectors.vectors(), texts, sentences, counts)
+    return Views(vectors.vectors(), texts, sentences, counts, asked, bank_counts)

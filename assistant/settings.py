@@ -43,6 +43,21 @@ SETTINGS: tuple[Setting, ...] = (
         "How questions are encoded: 'int8' (a quantised copy of the model, about 1.5x faster) "
         "or 'float32' (the model exactly). Passages are always encoded in float32.",
     ),
+    Setting(
+        "bank",
+        "ASSISTANT_BANK",
+        "on",
+        "The question bank (assistant/bank/): 'on' searches each passage's bank questions too; "
+        "'off' answers as if no agreement had a bank (for comparison).",
+    ),
+    Setting(
+        "tune",
+        "ASSISTANT_TUNE",
+        "on",
+        "The domain model: 'on' answers with the model fine-tuned on the question bank once it "
+        "is trained (build trains it; serve trains it in the background); 'off' keeps the model "
+        "setting's model as it is.",
+    ),
     Setting("k", "ASSISTANT_K", "5", "How many passages an answer quotes."),
     Setting(
         "primary",
@@ -107,6 +122,8 @@ class Settings:
     index: Path
     model: str
     query_precision: str
+    bank: str
+    tune: str
     k: int
     primary: str
     max_question_chars: int

@@ -79,11 +79,11 @@ _CHILD = textwrap.dedent(
         import json
         from dataclasses import asdict
         careful = ix._write_build
-        def in_place(folder, manifest, documents, passages, views):
+        def in_place(folder, manifest, documents, passages, views, *rest):
             with (ix.current_build(index) / "passages.jsonl").open("w") as out:
                 for p in passages:
                     out.write(json.dumps(asdict(p), ensure_ascii=False) + "\\n")
-            return careful(folder, manifest, documents, passages, views)
+            return careful(folder, manifest, documents, passages, views, *rest)
         ix._write_build = in_place
     wrap(ix, "read_corpus", "reading")
     wrap(documents, "read_document")

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import assistant.bank as bank_module
 import assistant.index as index_module
 from assistant.errors import CorpusError, IndexMismatchError, IndexNotBuiltError
 from assistant.index import FORMAT_VERSION, build, current_build, load, staleness
@@ -17,6 +18,29 @@ from assistant.search.vectors import FaissStore
 from assistant.search.views import context_view, sentence_texts, text_view
 
 EMBEDDER = HashingEmbedder()
+
+
+@pytest.fixture(autouse=True)
+def own_bank(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty question bank folder for each test (the shipped bank knows the real titles,
+    which the tiny corpus reuses); bank tests write entries into it."""
+    folder = tmp_path / "bank"
+    folder.mkdir()
+    monkeypatch.setattr(bank_module, "FOLDER", folder)
+    return folder
+
+
+def write_bank(folder: Path, doc: str, entries: dict[str, list[str]]) -> Path:
+    """A bank file for ``doc``: passage text -> questions."""
+    lines = [
+        json.dumps({"doc": doc, "key": bank_module.passage_key(text), "questions": qs, "brief": 1})
+        for text, qs in entries.items()
+    ]
+    path = folder / f"{doc}.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 # Passages per file of the tiny corpus (conftest), in corpus order.
 PASSAGES = {"netherlands": 8, "united-kingdom": 5, "united-states": 7}
 SENTENCES = 12  # six passages split into "1." and their sentence (vectors kept for highlights)
@@ -38,6 +62,8 @@ def test_layout_and_manifest(tiny_corpus: Path, tmp_path: Path) -> None:
     assert folder.parent == index / "builds"
     assert current_build(index) == folder
     assert sorted(p.name for p in folder.iterdir()) == [
+        "bank.faiss",
+        "bank.jsonl",
         "documents.jsonl",
         "manifest.json",
         "passages.jsonl",
@@ -366,3 +392,48 @@ def test_changing_one_file_encodes_only_that_files_new_texts(
     np.testing.assert_array_equal(
         snapshot.vectors.vectors(), embedder.encode([context_view(p) for p in snapshot.passages])
     )
+
+
+F16 = "1. The Netherlands will provide military equipment, including F-16 aircraft, to Ukraine."
+
+
+def test_bank_questions_are_stored_with_their_passage_and_embedded(
+    tiny_corpus: Path, tmp_path: Path, own_bank: Path
+) -> None:
+    questions = ["Which jets will the Dutch send?", "Will Ukraine get fighter planes?"]
+    write_bank(own_bank, "netherlands", {F16: questions})
+    folder, messages = build_quietly(tiny_corpus, tmp_path / "index")
+    snapshot = load(tmp_path / "index", EMBEDDER)
+
+    row = next(i for i, p in enumerate(snapshot.passages) if p.text == F16)
+    assert snapshot.bank[row] == tuple(questions)
+    assert sum(map(len, snapshot.bank)) == 2
+    start, end = snapshot.views.bank.rows(row)
+    np.testing.assert_array_equal(
+        snapshot.views.bank.vectors[start:end], EMBEDDER.encode(questions)
+    )
+    assert "Question bank: 1 of 20 passages covered, 2 questions." in messages
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["bank"]["covered"] == 1 and manifest["bank"]["stale"] == 0
+    assert list(manifest["bank"]["files"]) == ["netherlands"]
+
+
+def test_an_edited_bank_makes_the_index_stale(
+    tiny_corpus: Path, tmp_path: Path, own_bank: Path
+) -> None:
+    build_quietly(tiny_corpus, tmp_path / "index")
+    write_bank(own_bank, "netherlands", {F16: ["Which jets will the Dutch send?"]})
+
+    assert staleness(tiny_corpus, tmp_path / "index", EMBEDDER) == "question bank changed"
+    build_quietly(tiny_corpus, tmp_path / "index")
+    assert staleness(tiny_corpus, tmp_path / "index", EMBEDDER) is None
+
+
+def test_entries_whose_passage_changed_are_counted_stale(
+    tiny_corpus: Path, tmp_path: Path, own_bank: Path
+) -> None:
+    write_bank(own_bank, "netherlands", {F16: ["Jets?"], "A clause nobody wrote.": ["What?"]})
+    folder, messages = build_quietly(tiny_corpus, tmp_path / "index")
+
+    assert json.loads((folder / "manifest.json").read_text())["bank"]["stale"] == 1
+    assert any("1 entry no longer matches a passage" in m for m in messages)

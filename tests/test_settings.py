@@ -19,6 +19,8 @@ def test_defaults() -> None:
         index=Path("index"),
         model=DEFAULT_MODEL,
         query_precision="int8",
+        bank="on",
+        tune="on",
         k=5,
         primary="canada",
         max_question_chars=1000,

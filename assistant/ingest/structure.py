@@ -32,6 +32,9 @@ _FRONT_MATTER = re.compile(r"^(preamble|introduction|преамбула|всту
 _PARAGRAPH_MARKER = re.compile(r"^(\d{1,3})[.)]\s+")
 _ITEM_MARKER = re.compile(r"^\(([ivxlc]{1,7}|[a-zA-Z]|\d{1,2})\)\s+|^([a-z]|[ivx]{1,5})[.)]\s+")
 _SIGNED = re.compile(r"^(signed|done|підписано|вчинено)\b", re.IGNORECASE)
+# After the signatures: an annex starts a new part of the document; footnotes are notes.
+_ANNEX = re.compile(r"^(annex|appendix|додаток)\b.{0,60}$", re.IGNORECASE)
+_FOOTNOTE = re.compile(r"^\[\d{1,3}\]\s")
 
 
 @dataclass(frozen=True)
@@ -155,7 +158,10 @@ def passages_from_blocks(doc: str, blocks: list[Block]) -> list[Passage]:
     for i, (block, start) in enumerate(zip(blocks, starts, strict=True)):
         if i < titled:
             continue
-        level = None if state.signed else heading_level(block)
+        annex = state.signed and bool(_ANNEX.match(block.text))
+        if annex:
+            state.signed = False  # the annex is body text again, under a heading of its own
+        level = 1 if annex else None if state.signed else heading_level(block)
         if level == 1 and _continues_letters(block.text, state.last_letter):
             level = 2  # "I. Resilience ..." after "H. Economic ..." is section I, not Part I
         if level == 2 and _LETTER_HEADING.match(block.text):
@@ -192,6 +198,8 @@ def _enter_heading(state: _State, block: Block, level: int) -> None:
 def _passage_for(doc: str, ordinal: int, block: Block, start: int, state: _State) -> Passage:
     text, end = block.text, start + len(block.text)
     section = tuple(state.parts)
+    if state.signed and _FOOTNOTE.match(text):
+        return Passage(doc, ordinal, ("Notes",), None, "text", start, end, text)
     if state.signed or _SIGNED.match(text):
         state.signed = True
         return Passage(doc, ordinal, ("Signatures",), None, "signature", start, end, text)

@@ -58,8 +58,8 @@ def model_path(model: str) -> Path | None:
 class SentenceTransformerEmbedder:
     """The sentence-transformers model, loaded from disk on first use (imports torch lazily)."""
 
-    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 16):
-        self.model_id = model
+    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 16, name: str | None = None):
+        self.model_id = name or model
         self._path = model_path(model)
         self._batch_size = batch_size
         self._model = None
@@ -95,7 +95,7 @@ class SentenceTransformerEmbedder:
             if self._model is None:
                 from sentence_transformers import SentenceTransformer
 
-                source = str(self._path) if self._path else self.model_id
+                source = str(self._path) if self._path else self.model_id  # a hub id, no folder
                 log.info("Loading embedding model from %s", source)
                 try:
                     self._model = SentenceTransformer(source, device="cpu")

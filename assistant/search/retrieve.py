@@ -42,7 +42,6 @@ def _single_threaded_blas() -> None:
 
 
 RRF_K = 60
-LEXICAL_SHARE = 0.5  # BM25 as a share of its ceiling for the question, added to the cosine
 SECTION_BOOST = 0.1  # for passages in a section the question names ("in the preamble")
 DEFINITION_BOOST = 1.0  # "What is X?": lifts the passages that define X above the rest
 _DEFINED = re.compile(r"\(([A-Z][A-Za-z0-9]*(?:[-–][A-Z0-9]+)*)\)")  # "... Partnership (CUSSP)"
@@ -58,13 +57,26 @@ _SECTION_NAME = re.compile(
 
 
 @dataclass(frozen=True)
+class Fusion:
+    """How the signals combine; the defaults were chosen on the dev set and the tune half."""
+
+    lexical: float = 0.5  # BM25 (passage and heading) as a share of its ceiling, added
+    bank: bool = True  # the question bank's questions as a view and a BM25 field
+    bank_lexical: float = 0.0  # BM25 share over the passage's bank questions, added
+    near: float = 1.01  # a question this close to a bank question leads with its passage
+    near_boost: float = 0.0
+    lead_ins: str = "item after"  # a lead-in's best item: "item after" it, "item first", "alone"
+
+
+@dataclass(frozen=True)
 class Hit:
-    """A passage with its fused score and the two signals behind it."""
+    """A passage with its fused score and the signals behind it."""
 
     passage: Passage
     score: float
-    dense: float  # best cosine similarity of the question with the passage's views
+    dense: float  # best cosine similarity of the question with the passage's own views
     lexical: float  # BM25 score as a share of its ceiling for the question
+    bank: float = -1.0  # best cosine with the passage's bank questions (-1: none, or bank off)
 
 
 def lexical_text(passage: Passage) -> str:
@@ -87,6 +99,69 @@ def fuse(rankings: list[list[int]], weights: list[float], k: int = RRF_K) -> dic
     return scores
 
 
+MAX_ITEMS = 12  # a lead-in's list, when the document does not mark its items
+
+
+def list_items(passages: tuple[Passage, ...]) -> dict[int, list[int]]:
+    """Lead-in row -> the rows of the items of its list.
+
+    A lead-in is a passage ending in ':'. Its items are the enumerated items that follow it, or,
+    where the document does not mark them (most PDFs), the passages that follow it in the same
+    section, up to the next lead-in and at most ``MAX_ITEMS``.
+    """
+    out: dict[int, list[int]] = {}
+    for row, p in enumerate(passages):
+        if not p.text.rstrip().endswith(":") or p.kind in ("title", "signature"):
+            continue
+        items = []
+        marked = row + 1 < len(passages) and passages[row + 1].kind == "item"
+        for nxt in range(row + 1, min(row + 1 + MAX_ITEMS * (4 if marked else 1), len(passages))):
+            q = passages[nxt]
+            if q.doc != p.doc or q.section != p.section or q.kind in ("title", "signature"):
+                break
+            if marked and q.kind != "item":
+                break
+            if not marked and q.text.rstrip().endswith(":"):
+                break
+            items.append(nxt)
+        if items:
+            out[row] = items
+    return out
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What one question says about every passage, before agreements are chosen."""
+
+    words: list[str]  # the question's stemmed content words
+    own: np.ndarray  # best cosine with each passage's own views
+    bank: np.ndarray  # best cosine with each passage's bank questions (-1: none)
+    boost: np.ndarray  # what the question's form adds
+
+
+class _Field:
+    """One BM25 field over every passage, with per-agreement statistics beside the global ones:
+    a word's weight within one agreement comes from that agreement ("Canada" is rare across 28
+    agreements but says nothing inside Canada's own; measured: +0.05 R@1 on the tune half's
+    Canada questions with all 28 loaded)."""
+
+    def __init__(self, words: list[list[str]], rows_by_doc: dict[str, list[int]]) -> None:
+        self.all = BM25(words)
+        self._size = len(words)
+        self._rows = {d: np.array(r) for d, r in rows_by_doc.items()}
+        self._of = {d: BM25([words[r] for r in rows]) for d, rows in rows_by_doc.items()}
+
+    def shares(self, words: list[str], docs: list[str] | None) -> np.ndarray:
+        """BM25 of every passage for ``words`` as a share of its ceiling (0 to 1); within one
+        agreement by that agreement's own statistics."""
+        if docs is None or len(docs) != 1 or docs[0] not in self._of:
+            return self.all.scores(words) / (self.all.ceiling(words) or 1.0)
+        bm25 = self._of[docs[0]]
+        out = np.zeros(self._size, dtype=np.float32)
+        out[self._rows[docs[0]]] = bm25.scores(words) / (bm25.ceiling(words) or 1.0)
+        return out
+
+
 class Retriever:
     """Searches one snapshot; safe to share between threads (the query cache is locked).
 
@@ -100,26 +175,32 @@ class Retriever:
         embedder: Embedder,
         cache_size: int = 256,
         primary: str | None = None,
+        fusion: Fusion = Fusion(),
     ):
         _single_threaded_blas()
         self.snapshot = snapshot
         self.embedder = embedder
+        self.fusion = fusion
         self.passages = snapshot.passages
         self.primary = primary if primary in snapshot.documents else None
-        words = [tokens(lexical_text(p)) for p in self.passages]
-        self._bm25 = BM25(words)
         rows_by_doc: dict[str, list[int]] = {}
         for row, p in enumerate(self.passages):
             rows_by_doc.setdefault(p.doc, []).append(row)
         self._rows_by_doc = {d: np.array(r) for d, r in rows_by_doc.items()}
-        # A word's weight within one agreement comes from that agreement: "Canada" is rare
-        # across 28 agreements but says nothing inside Canada's own (measured: +0.05 R@1 on
-        # the tune half's Canada questions with all 28 loaded).
-        self._bm25_of = {d: BM25([words[r] for r in rows]) for d, rows in rows_by_doc.items()}
+        self._text = _Field([tokens(lexical_text(p)) for p in self.passages], rows_by_doc)
+        self._bm25 = self._text.all
+        use_bank = fusion.bank and any(snapshot.bank)
+        self._asked = (
+            _Field([tokens(" ".join(qs)) for qs in snapshot.bank], rows_by_doc)
+            if use_bank and fusion.bank_lexical
+            else None
+        )
+        self._use_bank = use_bank
         self._defines: dict[str, list[int]] = {}  # term -> rows of the passages defining it
         for row, p in enumerate(self.passages):
             for term in set(_DEFINED.findall(p.text)):
                 self._defines.setdefault(term.replace("–", "-"), []).append(row)
+        self._items = list_items(self.passages)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -167,33 +248,36 @@ class Retriever:
         chosen = [self._rows_by_doc[d] for d in docs if d in self._rows_by_doc]
         return np.concatenate(chosen) if chosen else np.zeros(0, dtype=np.int64)
 
-    def _dense(self, question: str) -> np.ndarray:
-        """Every passage's best cosine over its views."""
+    def signals(self, question: str) -> Signals:
+        """Every passage's signals for ``question``, computed once however many agreements are
+        then scored."""
         query = self.embed(question)
-        return self.snapshot.views.best(query, self.snapshot.vectors.scores(query))
+        views = self.snapshot.views
+        own = views.best(query, self.snapshot.vectors.scores(query))
+        bank = views.bank.best(query) if self._use_bank else np.full(len(own), -1.0, np.float32)
+        return Signals(tokens(question), own, bank, self._boost(question, bank))
 
-    def _lexical(self, words: list[str], docs: list[str] | None) -> np.ndarray:
-        """BM25 of every passage for the question's ``words``, as a share of its ceiling (0 to
-        1); within one agreement by that agreement's own statistics."""
-        if docs is None or len(docs) != 1 or docs[0] not in self._bm25_of:
-            return self._bm25.scores(words) / (self._bm25.ceiling(words) or 1.0)
-        bm25 = self._bm25_of[docs[0]]
-        out = np.zeros(len(self.passages), dtype=np.float32)
-        out[self._rows_by_doc[docs[0]]] = bm25.scores(words) / (bm25.ceiling(words) or 1.0)
+    def _lexical(self, signals: Signals, docs: list[str] | None) -> np.ndarray:
+        """The lexical part of the fused score of every passage for ``docs``: BM25 of the
+        passage and heading as a share of its ceiling, plus the bank field's share."""
+        out = self.fusion.lexical * self._text.shares(signals.words, docs)
+        if self._asked is not None:
+            out += self.fusion.bank_lexical * self._asked.shares(signals.words, docs)
         return out
 
-    def _boost(self, question: str) -> np.ndarray:
+    def _boost(self, question: str, bank: np.ndarray) -> np.ndarray:
         """What the question's form adds to each passage: a section it names, a term it asks
-        to define. Computed once per question, however many agreements are scored."""
+        to define, a bank question it nearly repeats."""
         boost = np.zeros(len(self.passages), dtype=np.float32)
         boost[self._named_section_rows(question, np.arange(len(self.passages)))] += SECTION_BOOST
         boost[self._defining_rows(question)] += DEFINITION_BOOST
+        boost[bank >= self.fusion.near] += self.fusion.near_boost
         return boost
 
-    @staticmethod
-    def _fused(dense: np.ndarray, lexical: np.ndarray, boost: np.ndarray, rows: np.ndarray):
-        """Fused scores of ``rows``."""
-        return dense[rows] + LEXICAL_SHARE * lexical[rows] + boost[rows]
+    def _fused(self, signals: Signals, lexical: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Fused scores of ``rows``: the best of all views' cosines, lexical shares, boosts."""
+        dense = np.maximum(signals.own[rows], signals.bank[rows])
+        return dense + lexical[rows] + signals.boost[rows]
 
     def _defining_rows(self, question: str) -> list[int]:
         """For "What is GSOIA?" or "What does SAG-U stand for?", the passages that define the
@@ -209,27 +293,55 @@ class Retriever:
         rows = self._rows(docs)
         if not len(rows):
             return []
-        dense, lexical = self._dense(question), self._lexical(tokens(question), docs)
-        fused = self._fused(dense, lexical, self._boost(question), rows)
-        order = np.lexsort((rows, -fused))[:k]  # ties: document order
-        return [self._hit(int(rows[i]), float(fused[i]), dense, lexical) for i in order]
+        signals = self.signals(question)
+        lexical = self._lexical(signals, docs)
+        fused = self._fused(signals, lexical, rows)
+        order = np.lexsort((rows, -fused))  # ties: document order
+        scores = dict(zip(rows.tolist(), fused.tolist(), strict=True))
+        ranked = self._with_items([int(rows[i]) for i in order[: 2 * k]], scores)[:k]
+        return [self._hit(row, scores[row], signals, lexical) for row in ranked]
+
+    def _with_items(self, ranked: list[int], scores: dict[int, float]) -> list[int]:
+        """``ranked`` with each lead-in ("..., the Participants will:") accompanied by its
+        best-scoring item not ranked above it: after it, or in its place with the lead-in
+        after (``Fusion.lead_ins``). A lead-in never stands alone."""
+        if self.fusion.lead_ins == "alone":
+            return ranked
+        out: list[int] = []
+        for row in ranked:
+            if row in out:
+                continue
+            items = [i for i in self._items.get(row, ()) if i in scores and i not in out]
+            items = [i for i in items if i not in self._items] or items  # not a nested lead-in
+            if not items:
+                out.append(row)
+                continue
+            best = max(items, key=lambda i: (scores[i], -i))
+            out += [best, row] if self.fusion.lead_ins == "item first" else [row, best]
+        return out
 
     def best_per_document(self, question: str, docs: list[str]) -> dict[str, Hit]:
         """Each document's best passage for the question, as :meth:`search` within that
         document alone would find it, from one embedding of the question."""
-        dense, words, boost = self._dense(question), tokens(question), self._boost(question)
+        signals = self.signals(question)
         out = {}
         for doc in docs:
             rows = self._rows_by_doc.get(doc)
             if rows is not None:
-                lexical = self._lexical(words, [doc])
-                fused = self._fused(dense, lexical, boost, rows)
+                lexical = self._lexical(signals, [doc])
+                fused = self._fused(signals, lexical, rows)
                 best = int(np.argmax(fused))  # ties: the first in document order
-                out[doc] = self._hit(int(rows[best]), float(fused[best]), dense, lexical)
+                out[doc] = self._hit(int(rows[best]), float(fused[best]), signals, lexical)
         return out
 
-    def _hit(self, row: int, score: float, dense: np.ndarray, lexical: np.ndarray) -> Hit:
-        return Hit(self.passages[row], score, float(dense[row]), float(lexical[row]))
+    def _hit(self, row: int, score: float, signals: Signals, lexical: np.ndarray) -> Hit:
+        return Hit(
+            self.passages[row],
+            score,
+            float(signals.own[row]),
+            float(lexical[row]),
+            float(signals.bank[row]),
+        )
 
     def _named_section_rows(self, question: str, rows: np.ndarray) -> list[int]:
         """Rows in a section the question names: "preamble", "Part II", "Article 5"."""

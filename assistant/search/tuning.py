@@ -37,14 +37,18 @@ from assistant.ingest.structure import Passage
 from assistant.search.embedding import SentenceTransformerEmbedder
 from assistant.search.encoder import filled_in_place
 
-TUNING_VERSION = 1
+TUNING_VERSION = 2  # 2: bank pairs, round-robin capping, training length
 CLAUSE_COSINE = 0.8
 MIN_CHARS = 40  # shorter texts ("Canada will:") say too little to learn from
+DUPLICATE_COSINE = 0.9  # a passage this close to the positive is no negative: it may answer too
+
+
+KINDS = ("bank", "heading", "lead-in", "cloze", "clause")
 
 
 @dataclass(frozen=True)
 class Pair:
-    kind: str  # "heading", "lead-in", "cloze" or "clause"
+    kind: str  # "bank", "heading", "lead-in", "cloze" or "clause"
     anchor: str
     positive: str
     negative: str
@@ -57,7 +61,8 @@ class Options:
     batch_size: int = 32
     learning_rate: float = 2e-5
     scale: float = 20.0  # the cosines' temperature in the ranking loss
-    max_pairs: int | None = None  # a prefix of the shuffled pairs (quick runs and tests)
+    max_pairs: int | None = None  # at most this many pairs, spread over the passages
+    max_tokens: int = 128  # word pieces per text while training (answers use the model's own)
 
 
 def training_pairs(passages: Sequence[Passage], vectors: np.ndarray) -> list[Pair]:
@@ -100,6 +105,58 @@ def training_pairs(passages: Sequence[Passage], vectors: np.ndarray) -> list[Pai
     return [p for p in pairs if p.negative]
 
 
+def bank_pairs(
+    passages: Sequence[Passage],
+    questions: Sequence[Sequence[str]],
+    texts: np.ndarray,
+    asked: np.ndarray,
+) -> list[Pair]:
+    """One pair per bank question: the question and its passage's context view (heading path,
+    lead-in, text), with a hard negative from the same agreement.
+
+    ``questions`` are each passage's bank questions; ``texts`` the passages' text vectors and
+    ``asked`` the questions' vectors (in order), from the model being tuned. The negative is the
+    passage of the same agreement nearest to the question that is neither its passage nor a
+    near-duplicate of it (cosine >= ``DUPLICATE_COSINE``), which could answer it as well.
+    """
+    from assistant.search.views import context_view
+
+    docs = np.array([p.doc for p in passages])
+    views = [context_view(p) for p in passages]
+    pairs, row = [], 0
+    for own, qs in enumerate(questions):
+        if not qs:
+            continue
+        others = (docs == docs[own]) & (texts @ texts[own] < DUPLICATE_COSINE)
+        others[own] = False
+        for question in qs:
+            scores = np.where(others, texts @ asked[row], -np.inf)
+            row += 1
+            best = int(np.argmax(scores))
+            if np.isfinite(scores[best]):
+                pairs.append(Pair("bank", question, views[own], views[best]))
+    return pairs
+
+
+def spread(pairs: Sequence[Pair], limit: int | None, seed: int) -> list[Pair]:
+    """At most ``limit`` pairs, shuffled with ``seed``, taking one pair of each positive before
+    any positive's second (so a cap keeps every passage that has pairs)."""
+    rng = random.Random(seed)
+    by_positive: dict[str, list[Pair]] = {}
+    for pair in pairs:
+        by_positive.setdefault(pair.positive, []).append(pair)
+    groups = list(by_positive.values())
+    for group in groups:
+        rng.shuffle(group)
+    rng.shuffle(groups)
+    out: list[Pair] = []
+    for depth in range(max((len(g) for g in groups), default=0)):
+        layer = [g[depth] for g in groups if depth < len(g)]
+        rng.shuffle(layer)
+        out += layer
+    return out[:limit]
+
+
 def tuned_key(base: SentenceTransformerEmbedder, pairs: Sequence[Pair], options: Options) -> str:
     """What the tuned weights depend on: base model, pairs, seed and options, code version."""
     digest = hashlib.sha256(f"{TUNING_VERSION}|{base.fingerprint()}|".encode())
@@ -125,10 +182,10 @@ def fine_tune(
     import torch
 
     torch.manual_seed(options.seed)
-    chosen = list(pairs)
-    random.Random(options.seed).shuffle(chosen)
-    chosen = chosen[: options.max_pairs]
+    chosen = spread(pairs, options.max_pairs, options.seed)
     model = _fresh_copy(base)
+    answering_tokens = model.max_seq_length
+    model.max_seq_length = options.max_tokens
     model.train()
     optimiser = torch.optim.AdamW(model.parameters(), lr=options.learning_rate)
     batches = distinct_batches(chosen, options.batch_size)
@@ -147,11 +204,10 @@ def fine_tune(
             if step % 10 == 0 or step == steps:
                 report(f"Training step {step}/{steps}, loss {loss.item():.3f}")
     model.eval()
+    model.max_seq_length = answering_tokens  # answers embed as the base model does
     with filled_in_place(folder) as tmp:
         model.save(str(tmp))
-        kinds = {
-            k: sum(p.kind == k for p in chosen) for k in ("heading", "lead-in", "cloze", "clause")
-        }
+        kinds = {k: sum(p.kind == k for p in chosen) for k in KINDS}
         meta = {
             "version": TUNING_VERSION,
             "base": base.model_id,

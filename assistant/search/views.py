@@ -45,40 +45,75 @@ def sentence_texts(passage: Passage) -> list[str]:
     return [passage.text[s:e] for s, e in spans] if len(spans) > 1 else []
 
 
-class Views:
-    """The vectors of every view of every passage, and the best-of-views score for a query.
+class Grouped:
+    """Rows of vectors owned by passages: ``counts[i]`` consecutive rows for passage ``i``.
 
-    ``context`` and ``text`` have one row per passage; ``sentences`` one row per sentence of the
-    multi-sentence passages, in passage order (``counts[i]`` rows for passage ``i``).
+    The sentences of multi-sentence passages, and the bank's questions, are stored this way.
     """
 
-    def __init__(self, context: np.ndarray, text: np.ndarray, sentences: np.ndarray, counts):
-        self.context = context
-        self.text = text
-        self.sentences = sentences
+    def __init__(self, vectors: np.ndarray, counts) -> None:
+        self.vectors = vectors
         counts = np.asarray(counts, dtype=np.int64)
-        self._owners = np.flatnonzero(counts)  # passages with sentence rows
+        self.size = len(counts)
+        self._owners = np.flatnonzero(counts)  # passages with rows
         self._starts = np.concatenate([[0], np.cumsum(counts)])[self._owners]
         self._rows = {
             int(i): (int(s), int(s + counts[i]))
             for i, s in zip(self._owners, self._starts, strict=True)
         }
+        self.owner = np.repeat(np.arange(self.size), counts)  # row -> passage
+
+    def __len__(self) -> int:
+        return len(self.vectors)
+
+    def rows(self, passage: int) -> tuple[int, int] | None:
+        """The rows of passage ``passage``, or None when it has none."""
+        return self._rows.get(passage)
+
+    def best(self, query: np.ndarray, empty: float = -1.0) -> np.ndarray:
+        """Per passage, the highest cosine of ``query`` with its rows (``empty`` when none)."""
+        out = np.full(self.size, empty, dtype=np.float32)
+        if len(self._owners):
+            out[self._owners] = np.maximum.reduceat(self.vectors @ query, self._starts)
+        return out
+
+
+class Views:
+    """The vectors of every view of every passage, and the best-of-views score for a query.
+
+    ``context`` and ``text`` have one row per passage; ``sentences`` holds the sentences of the
+    multi-sentence passages and ``bank`` the question bank's questions, each in passage order
+    (see :class:`Grouped`).
+    """
+
+    def __init__(
+        self,
+        context: np.ndarray,
+        text: np.ndarray,
+        sentences: np.ndarray,
+        counts,
+        bank: np.ndarray | None = None,
+        bank_counts=None,
+    ):
+        self.context = context
+        self.text = text
+        self.sentences = sentences
+        self.split = Grouped(sentences, counts)
+        if bank is None:
+            bank, bank_counts = np.zeros((0, context.shape[1]), np.float32), [0] * len(context)
+        self.bank = Grouped(bank, bank_counts)
 
     def sentence_rows(self, row: int) -> tuple[int, int] | None:
         """The sentence rows of passage ``row``, or None when it is one sentence."""
-        return self._rows.get(row)
+        return self.split.rows(row)
 
     def best(self, query: np.ndarray, context_scores: np.ndarray | None = None) -> np.ndarray:
-        """Per passage, the highest cosine of ``query`` with any of its views.
+        """Per passage, the highest cosine of ``query`` with any of its own views (text,
+        context, sentences; the bank is :meth:`Grouped.best` of ``bank``).
 
         ``context_scores`` may be given when the context view lives in another store (Milvus).
         """
         best = np.maximum(
             self.context @ query if context_scores is None else context_scores, self.text @ query
         )
-        if len(self._owners):
-            per_sentence = self.sentences @ query
-            best[self._owners] = np.maximum(
-                best[self._owners], np.maximum.reduceat(per_sentence, self._starts)
-            )
-        return best
+        return np.maximum(best, self.split.best(query))

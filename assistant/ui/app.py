@@ -129,7 +129,36 @@ def _page(app: App) -> gr.Blocks:
     # Monitoring is off, yet Gradio's queue rebuilds a pandas summary of up to 10,000 past events
     # after every event; never refresh it (the /monitoring routes that read it answer 403).
     demo._queue.ANAYLTICS_CACHE_FREQUENCY = sys.maxsize
+    _sessions_without_config_snapshots()
     return demo
+
+
+def _sessions_without_config_snapshots() -> None:
+    """New sessions skip Gradio's snapshot of every block's config.
+
+    Gradio's ``SessionState`` copies the config of all 78 blocks of this page for each new
+    session (4.6 ms, in the event loop), for ``/gradio_api/deep_link`` only, a route this server
+    refuses (``server.REFUSED_PREFIXES``); a block updated by an event still gets its entry,
+    which Gradio fills on demand. Measured in ``bench.soak``'s burst of 200 new users: the 68
+    accepted joins held the refusals behind them for about 0.3 s of the 0.7 s they took.
+    """
+    from gradio import state_holder
+
+    if getattr(state_holder.SessionState, "skips_config_snapshot", False):
+        return
+
+    class _Blocks:  # what SessionState reads of the Blocks: the config, and no blocks to snapshot
+        def __init__(self, blocks: gr.Blocks) -> None:
+            self.default_config = blocks.default_config
+            self.blocks: dict = {}
+
+    class SessionState(state_holder.SessionState):
+        skips_config_snapshot = True
+
+        def __init__(self, blocks: gr.Blocks) -> None:
+            super().__init__(_Blocks(blocks))
+
+    state_holder.SessionState = SessionState
 
 
 def _question_box(app: App, label: str, **options: Any) -> gr.Textbox:
