@@ -11,10 +11,15 @@ import numpy as np
 
 from assistant.search.lexical import tokens
 
-# Below both bars the question is taken as not addressed (calibrated on on- and off-topic
-# questions: see tests/test_answer.py and the README's evaluation section).
+# Below every bar the question is taken as not addressed (calibrated on answerable questions, the
+# dev set and the tune half, and on bench/questions/off_topic_tune.jsonl; checked on
+# bench/questions/off_topic.jsonl by tests/test_answer.py).
 ABSTAIN_DENSE = 0.33
 ABSTAIN_LEXICAL_SHARE = 0.6
+# With the question bank, a question far from every bank question is evidence of its own, so the
+# passage bar can rise: off-topic questions stay under 0.35 of any bank question.
+ABSTAIN_DENSE_WITH_BANK = 0.36
+ABSTAIN_BANK = 0.45
 _SENTENCE_END = re.compile(r"(?<=[.;!?])\s+(?=[A-Z(“\"'])")
 NOT_ADDRESSED = (
     "The agreement does not appear to address this question. "
@@ -90,12 +95,19 @@ def highlight_span(
     return s, e
 
 
-def should_abstain(top_dense: float, question: str, texts: list[str]) -> bool:
-    """Abstain when neither meaning (best cosine) nor words (the largest share of the question's
-    content words found in one passage) connect the question to the passages found."""
+def should_abstain(
+    top_dense: float, question: str, texts: list[str], top_bank: float | None = None
+) -> bool:
+    """Abstain when neither meaning (best cosine with the passages, and with their bank
+    questions when ``top_bank`` is given) nor words (the largest share of the question's content
+    words found in one passage) connect the question to the passages found."""
     asked = frozenset(tokens(question))  # not cached: each question is new, the cache would grow
     shared = max((len(asked & _words(t)) / (len(asked) or 1) for t in texts), default=0.0)
-    return top_dense < ABSTAIN_DENSE and shared < ABSTAIN_LEXICAL_SHARE
+    if shared >= ABSTAIN_LEXICAL_SHARE:
+        return False
+    if top_bank is None or top_bank <= -1.0:  # no bank for these passages
+        return top_dense < ABSTAIN_DENSE
+    return top_dense < ABSTAIN_DENSE_WITH_BANK and top_bank < ABSTAIN_BANK
 
 
 @lru_cache(maxsize=65536)

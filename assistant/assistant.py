@@ -163,11 +163,25 @@ class Assistant:
         )
         abstained = not hits or (
             may_abstain
-            and should_abstain(max(h.dense for h in hits), question, [h.passage.text for h in hits])
+            and should_abstain(
+                max(h.dense for h in hits),
+                question,
+                [h.passage.text for h in hits],
+                max(h.bank for h in hits),
+            )
         )
-        text = NOT_ADDRESSED if abstained else f"“{quoted[0].highlight}” ({quoted[0].citation})"
+        text = NOT_ADDRESSED if abstained else self._answer_line(hits, quoted)
         notice = question_notice(question)
         return Answer(question, abstained, f"{notice}\n{text}" if notice else text, quoted)
+
+    def _answer_line(self, hits: list[Hit], quoted: tuple[QuotedPassage, ...]) -> str:
+        """The best sentence quoted with its citation; a lead-in ("..., the Participants will:")
+        is quoted with its item that follows it, each a quote of its own."""
+        first = quoted[0]
+        if len(hits) > 1 and self.retriever.lists(hits[0].passage, hits[1].passage):
+            item = quoted[1]
+            return f"“{first.text}” … “{item.highlight}” ({item.citation})"
+        return f"“{first.highlight}” ({first.citation})"
 
     def _quote(self, rank: int, hit: Hit, asked: set[str], question: str) -> QuotedPassage:
         p = hit.passage

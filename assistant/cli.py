@@ -212,7 +212,12 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     settings = _settings(ctx).with_(host=host, port=port)
     bot = Assistant.open(settings=settings, report=_report)
     click.echo(f"Serving on http://{settings.host}:{settings.port} (Ctrl-C stops)", err=True)
-    serve_app(bot, settings)
+    serve_app(
+        bot,
+        settings,
+        reopen=lambda: Assistant.open(settings=settings, report=_report),
+        report=_report,
+    )
 
 
 def _echo_json(value) -> None:

@@ -435,8 +435,28 @@ def load(
         ) from exc
 
 
-def _load(index_dir: Path, embedder: Embedder, backend: str, milvus_uri: str) -> Snapshot:
-    build = current_build(index_dir)
+def built_with(index_dir: Path, embedder: Embedder) -> Snapshot | None:
+    """The newest complete build of ``index_dir`` made with ``embedder``'s model (served or
+    kept from before), or None: its vectors can be reused instead of encoding again."""
+    builds = sorted(
+        (p for p in (index_dir / "builds").glob("[!.]*") if (p / "manifest.json").is_file()),
+        key=lambda p: p.name,
+        reverse=True,
+    )
+    for build in builds:
+        try:
+            model = json.loads((build / "manifest.json").read_text())["model"]
+            if model["fingerprint"] == embedder.fingerprint():
+                return _load(index_dir, embedder, "faiss", "", build)
+        except (ValueError, KeyError, TypeError, RuntimeError, OSError, IndexMismatchError):
+            continue
+    return None
+
+
+def _load(
+    index_dir: Path, embedder: Embedder, backend: str, milvus_uri: str, build: Path | None = None
+) -> Snapshot:
+    build = build or current_build(index_dir)
     if build is None:
         raise IndexNotBuiltError(f"No index in '{index_dir}'. Run: python -m assistant build")
     manifest = json.loads((build / "manifest.json").read_text())

@@ -65,10 +65,10 @@ def evaluate(retriever, sets: dict[str, list[dict]]) -> dict[str, float]:
 
 
 GRID = {
-    "bank": [False, True],
-    "bank_lexical": [0.0, 0.25, 0.5],
-    "near": [0.9, 1.01],
-    "lead_ins": ["alone", "item after", "item first"],
+    "bank": [True],
+    "bank_lexical": [0.0, 0.1, 0.25, 0.5],
+    "near": [0.85, 0.9, 1.01],
+    "lead_ins": ["item after"],
 }
 
 

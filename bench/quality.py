@@ -25,8 +25,16 @@ from bench.measure import REPO, load_average, table
 from bench.run import CORPUS, DEV, RESULTS, Engines, corpus_farm, merged, score
 
 VALIDATION = REPO / "bench" / "questions" / "validation.jsonl"
+LEAKS = REPO / "bench" / "results" / "leaks.json"
 TUNE_LINES = 102  # the validation file's first half; the rest is held out
-ENGINES = ("ours", "common recipe", "BM25 on the same chunks")
+ENGINES = (
+    "ours",
+    "bank view alone",
+    "tuned model alone",
+    "today's engine",
+    "common recipe",
+    "BM25 on the same chunks",
+)
 
 
 def question_sets() -> dict[str, list[dict]]:
@@ -38,6 +46,43 @@ def question_sets() -> dict[str, list[dict]]:
         "tune half": validation[:TUNE_LINES],
         "held half": validation[TUNE_LINES:],
     }
+
+
+def leaked_ids() -> set[str]:
+    """Held-half questions within cosine 0.95 of a bank question (``bench.leaks``)."""
+    if not LEAKS.is_file():
+        return set()
+    return {row["id"] for row in json.loads(LEAKS.read_text())["pairs"]}
+
+
+def variants(engines: Engines) -> dict:
+    """Our engine with parts switched off, over the same corpus: the bank view with the
+    bundled model, the domain model without the bank, and the engine before both (bundled
+    model, no bank, lead-ins quoted alone). Each searches like ``ask`` (k=10)."""
+    from dataclasses import replace
+
+    from assistant import Assistant
+    from assistant.index import built_with
+    from assistant.search.embedding import load_embedder
+    from assistant.search.encoder import query_embedder
+    from assistant.search.retrieve import Fusion, Retriever
+
+    bot = engines.bot
+    settings = bot.settings
+    base = load_embedder(settings.model)
+    kept = built_with(settings.index, base)
+    base_queries = query_embedder(settings.index, base, settings.query_precision)
+
+    def variant(snapshot, embedder, fusion):
+        made = Assistant(snapshot, embedder, settings)
+        made.retriever = Retriever(snapshot, embedder, primary=settings.primary, fusion=fusion)
+        return lambda q: made.ask(q, k=10).passages
+
+    out = {"tuned model alone": variant(bot.snapshot, bot.embedder, replace(Fusion(), bank=False))}
+    if kept is not None:
+        out["bank view alone"] = variant(kept, base_queries, Fusion())
+        out["today's engine"] = variant(kept, base_queries, Fusion(bank=False, lead_ins="alone"))
+    return out
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -54,7 +99,13 @@ def main(argv: list[str] | None = None) -> dict:
         names = sorted(p.name for p in CORPUS.iterdir() if p.suffix in (".docx", ".pdf"))
         canada = Engines(corpus_farm(work / "c", ["canada.docx"]), work / "ic", reference)
         everything = Engines(corpus_farm(work / "a", names), work / "ia", reference)
-        for set_name, questions in question_sets().items():
+        searches = {}
+        for engines in (canada, everything):
+            searches[id(engines)] = {**engines.searches(), **variants(engines)}
+        sets = question_sets()
+        leaked = leaked_ids()
+        sets["held half, leaks left out"] = [q for q in sets["held half"] if q["id"] not in leaked]
+        for set_name, questions in sets.items():
             canada_q = [q for q in questions if q["doc"] == "canada"]
             other_q = [q for q in questions if q["doc"] != "canada"]
             groups = {
@@ -66,7 +117,7 @@ def main(argv: list[str] | None = None) -> dict:
                 if not qs:
                     continue
                 for engine in ENGINES:
-                    found = merged([score(engines.searches()[engine], qs)])
+                    found = merged([score(searches[id(engines)][engine], qs)])
                     rows.append({"set": set_name, "corpus": group, "engine": engine, **found})
     result["rows"] = rows
     result["load_after"] = load_average()

@@ -83,7 +83,8 @@ class Engines:
         from assistant.search.encoder import query_embedder
         from bench.recipe import DenseRecipe, LexicalRecipe, chunk_documents
 
-        self.bot = Assistant.open(corpus=corpus, index=index, report=lambda m: None)
+        # The default engine: the domain model trained (once, cached in the index) and the bank.
+        self.bot = Assistant.open(corpus=corpus, index=index, report=lambda m: None, train=True)
         chunks = chunk_documents(list(self.bot.documents.values()))
         # The float32 ONNX export gives the reference model's vectors (max abs difference ~2e-7).
         exact = query_embedder(index, load_embedder(self.bot.settings.model), "float32")

@@ -54,7 +54,9 @@ def pairs_of(bot, docs: set[str] | None = None):
     snapshot = bot.snapshot
     keep = [docs is None or p.doc in docs for p in snapshot.passages]
     questions = [qs if k else () for qs, k in zip(snapshot.bank, keep, strict=True)]
-    return bank_pairs(snapshot.passages, questions, snapshot.views.text, snapshot.views.bank.vectors)
+    return bank_pairs(
+        snapshot.passages, questions, snapshot.views.text, snapshot.views.bank.vectors
+    )
 
 
 def train(base_index: Path, pairs, config: dict) -> tuple[Path, float]:
@@ -72,7 +74,9 @@ def scored(bot, sets) -> dict:
 
     row = {}
     for bank in (True, False):
-        retriever = Retriever(bot.snapshot, bot.retriever.embedder, fusion=replace(Fusion(), bank=bank))
+        retriever = Retriever(
+            bot.snapshot, bot.retriever.embedder, fusion=replace(Fusion(), bank=bank)
+        )
         for name, value in evaluate(retriever, sets).items():
             row[f"{'bank' if bank else 'no bank'}: {name}"] = value
     return row
@@ -89,8 +93,9 @@ def run_table(base_index: Path) -> list[dict]:
         started = time.perf_counter()
         bot = open_bot(CORPUS, base_index.parent / f"index-{folder.name}", str(folder))
         embed = round(time.perf_counter() - started, 1)
-        rows.append({"model": json.dumps(config), "train s": seconds, "embed s": embed,
-                     **scored(bot, sets)})
+        rows.append(
+            {"model": json.dumps(config), "train s": seconds, "embed s": embed, **scored(bot, sets)}
+        )
         print(table(rows[-1:], list(rows[-1])), flush=True)
     return rows
 
@@ -106,11 +111,13 @@ def run_leave_out(base_index: Path, config: dict) -> list[dict]:
     for fold in range(FOLDS):
         inside = {d for d in docs if fold_of(d, docs) == fold}
         folder, seconds = train(base_index, pairs_of(base, set(docs) - inside), config)
-        corpus = corpus_farm(
-            base_index.parent / f"fold-{fold}-corpus",
-            [p.name for p in CORPUS.iterdir() if p.stem in inside],
-        ) if not (base_index.parent / f"fold-{fold}-corpus").exists() else (
-            base_index.parent / f"fold-{fold}-corpus"
+        corpus = (
+            corpus_farm(
+                base_index.parent / f"fold-{fold}-corpus",
+                [p.name for p in CORPUS.iterdir() if p.stem in inside],
+            )
+            if not (base_index.parent / f"fold-{fold}-corpus").exists()
+            else (base_index.parent / f"fold-{fold}-corpus")
         )
         sets = {"validation": [q for q in questions if q["doc"] in inside]}
         tuned = open_bot(corpus, base_index.parent / f"fold-{fold}-{folder.name}", str(folder))
@@ -131,9 +138,9 @@ def main(argv: list[str] | None = None) -> None:
         rows = run_table(options.base_index)
         out = RESULTS / "tuning.json"
     else:
-        from assistant.search.tuning import Options
+        from assistant.search.domain import OPTIONS
 
-        config = json.loads(options.config) if options.config else asdict(Options())
+        config = json.loads(options.config) if options.config else asdict(OPTIONS)
         rows = run_leave_out(options.base_index, config)
         out = RESULTS / "leave_out.json"
     out.write_text(json.dumps({**started, "rows": rows, "load_after": load_average()}, indent=1))

@@ -208,17 +208,21 @@ def tiny_corpus_session(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def hashing_bot(tmp_path_factory: pytest.TempPathFactory, tiny_corpus_session: Path):
-    """An Assistant over the tiny corpus with the deterministic fake embedder."""
+    """An Assistant over the tiny corpus with the deterministic fake embedder, and no question
+    bank (the shipped bank knows the real titles, which the tiny corpus reuses)."""
+    import assistant.bank
     from assistant import Assistant
 
     index = tmp_path_factory.mktemp("tiny-index")
-    return Assistant.open(
-        corpus=tiny_corpus_session,
-        index=index,
-        embedder=HashingEmbedder(),
-        settings=CLEAN_SETTINGS,
-        report=lambda message: None,
-    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(assistant.bank, "FOLDER", tmp_path_factory.mktemp("no-bank"))
+        return Assistant.open(
+            corpus=tiny_corpus_session,
+            index=index,
+            embedder=HashingEmbedder(),
+            settings=CLEAN_SETTINGS,
+            report=lambda message: None,
+        )
 
 
 # --- The shared corpus and the real model (marked tests) -----------------------------------------
@@ -249,7 +253,8 @@ def all_documents(shared_corpus: Path):
 
 @pytest.fixture(scope="session")
 def real_bot(tmp_path_factory: pytest.TempPathFactory, shared_corpus: Path):
-    """The real model over a corpus holding only the Canada agreement, indexed once."""
+    """The real model over a corpus holding only the Canada agreement, indexed once, with its
+    domain model trained from Canada's bank (about a minute)."""
     from assistant import Assistant
 
     corpus = tmp_path_factory.mktemp("canada-only")
@@ -261,12 +266,14 @@ def real_bot(tmp_path_factory: pytest.TempPathFactory, shared_corpus: Path):
         model=DEFAULT_MODEL,
         settings=CLEAN_SETTINGS,
         report=lambda message: None,
+        train=True,
     )
 
 
 @pytest.fixture(scope="session")
 def real_all_bot(tmp_path_factory: pytest.TempPathFactory, shared_corpus: Path):
-    """The real model over all 28 agreements, indexed once per session (about a minute)."""
+    """The real model over all 28 agreements, indexed once per session, with the domain model
+    trained from the bank (about five minutes)."""
     from assistant import Assistant
 
     return Assistant.open(
@@ -275,4 +282,5 @@ def real_all_bot(tmp_path_factory: pytest.TempPathFactory, shared_corpus: Path):
         model=DEFAULT_MODEL,
         settings=CLEAN_SETTINGS,
         report=lambda message: None,
+        train=True,
     )

@@ -4,13 +4,16 @@ JSON contract, verbatim quotes, question validation and abstention."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 from conftest import ANSWER_KEYS, PASSAGE_KEYS
 
 from assistant.answer import NOT_ADDRESSED, Answer, highlight_span, sentences
 from assistant.errors import QuestionError, UnknownDocumentError
+from assistant.evaluation import read_questions
 
+REPO = Path(__file__).resolve().parents[1]
 OFF_TOPIC = "What is the best recipe for chocolate cake?"
 
 
@@ -256,3 +259,47 @@ def test_the_primary_agreement_answers_and_names_the_others_that_address_it(hash
     named = bot.ask("How long will the US agreement remain in force?")
     assert {p.doc for p in named.passages} == {"united-states"} and named.also == ()
     assert bot.ask("What is the weather in Paris?").also == ()  # abstained: nothing to add
+
+
+# --- Abstention with the question bank (thousands of short questions indexed) --------------------
+
+OFF_TOPICS = REPO / "bench" / "questions" / "off_topic.jsonl"
+
+
+@pytest.mark.model
+@pytest.mark.corpus
+def test_off_topic_questions_abstain_with_all_28_and_their_banks(real_all_bot) -> None:
+    questions = [row["q"] for row in read_questions(OFF_TOPICS)]
+    answered = [q for q in questions if not real_all_bot.ask(q).abstained]
+
+    assert len(questions) == 42
+    assert len(answered) <= 2, answered
+
+
+@pytest.mark.model
+@pytest.mark.corpus
+def test_answerable_questions_are_not_declared_unaddressed(real_bot, real_all_bot) -> None:
+    from bench.quality import question_sets
+
+    abstained = []
+    for name, questions in question_sets().items():
+        for row in questions:
+            bot = real_bot if row["doc"] == "canada" else real_all_bot
+            if bot.ask(row["q"]).abstained:
+                abstained.append((name, row["id"], row["q"]))
+
+    assert len(abstained) <= 2, abstained
+
+
+def test_with_a_bank_a_far_question_abstains_and_a_near_one_does_not() -> None:
+    from assistant.answer import should_abstain
+
+    texts = ["The Participants will consult within twenty-four (24) hours."]
+    # Without a bank the passage bar alone decides (0.33).
+    assert should_abstain(0.34, "recipe for borscht", texts) is False
+    # With one, a question far from every bank question needs a little more (0.36) ...
+    assert should_abstain(0.34, "recipe for borscht", texts, top_bank=0.30) is True
+    # ... and one near a bank question is answered even when the passages look far.
+    assert should_abstain(0.20, "What is the formal name?", texts, top_bank=0.50) is False
+    # Words the passage shares decide alone, as before.
+    assert should_abstain(0.0, "consult within hours", texts, top_bank=0.0) is False

@@ -213,3 +213,49 @@ def test_tune_refuses_a_model_without_a_folder_in_one_line(cli_env: dict[str, st
     assert result.stderr.strip().splitlines()[-1] == (
         "Error: Model 'hashing-256' has no local folder to fine-tune."
     )
+
+
+def test_bank_export_shows_a_writer_each_passage_once(cli_env: dict[str, str]) -> None:
+    result = run(cli_env, "bank", "export", "netherlands")
+
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.returncode == 0, result.stderr
+    assert {tuple(r) for r in rows} == {
+        ("doc", "key", "citation", "kind", "section", "lead_in", "text")
+    }
+    assert len(rows) == 8 and len({r["key"] for r in rows}) == 8
+    item = next(r for r in rows if r["text"] == "(a) train Ukrainian pilots;")
+    assert item["kind"] == "item" and item["lead_in"] == "2. The Participants will cooperate to:"
+    assert next(r for r in rows if r["text"].endswith("cooperate to:"))["kind"] == "lead-in"
+
+
+def test_bank_export_of_an_unknown_document_names_the_known_ones(cli_env: dict[str, str]) -> None:
+    result = run(cli_env, "bank", "export", "atlantis")
+
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "Error: No document 'atlantis' in the corpus. Known: netherlands, united-kingdom, "
+        "united-states."
+    )
+
+
+def test_bank_status_lists_coverage_per_agreement(cli_env: dict[str, str]) -> None:
+    result = run(cli_env, "bank", "status", "--json")
+
+    rows = {r["doc"]: r for r in json.loads(result.stdout)}
+    assert result.returncode == 0, result.stderr
+    # The shipped bank covers the real agreements; the tiny corpus shares only their titles.
+    netherlands = rows["netherlands"]
+    assert netherlands["passages"] == 8 and netherlands["state"] == "partial"
+    assert netherlands["covered"] + netherlands["missing"] == 8
+    assert netherlands["stale"] > 100  # the real agreement's other passages
+
+
+def test_an_unknown_bank_or_tune_setting_is_one_line(cli_env: dict[str, str]) -> None:
+    for variable, value, message in (
+        ("ASSISTANT_BANK", "maybe", "Error: Unknown bank setting 'maybe'. Set ASSISTANT_BANK to"),
+        ("ASSISTANT_TUNE", "yes", "Error: Unknown tune setting 'yes'. Set ASSISTANT_TUNE to"),
+    ):
+        result = run({**cli_env, variable: value}, "ask", "What is GSOIA?")
+        assert result.returncode == 1
+        assert result.stderr.startswith(message) and result.stderr.count("\n") == 1

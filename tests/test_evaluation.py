@@ -159,3 +159,37 @@ def test_dev_questions_hold_their_reported_figures(real_bot, real_all_bot) -> No
         evaluate(real_all_bot, others).summary(),
         reported("other agreements named, all 28 loaded", "dev"),
     )
+
+
+LEAVE_OUT = REPO / "bench" / "results" / "leave_out.json"
+GUARDED_FOLD = 2  # the fold holding Canada: most of the validation questions
+
+
+@pytest.mark.model
+@pytest.mark.corpus
+def test_a_leave_out_fold_holds_its_reported_figure(real_all_bot, tmp_path_factory) -> None:
+    """A user adds agreements that have no bank: the domain model trained on the other folds'
+    banks answers this fold's validation questions (both halves) as ``bench.tuning`` reported,
+    within one question or the margin, whichever is larger."""
+    from dataclasses import asdict
+
+    from assistant.search.domain import OPTIONS
+    from bench.tuning import leave_out_fold
+
+    rows = json.loads(LEAVE_OUT.read_text())["rows"]
+    reported_row = next(r for r in rows if r["fold"] == GUARDED_FOLD and r["model"] == "tuned")
+    row = leave_out_fold(
+        real_all_bot, GUARDED_FOLD, tmp_path_factory.mktemp("fold"), asdict(OPTIONS)
+    )
+
+    assert row["agreements"] == reported_row["agreements"]
+    validation = read_questions(VALIDATION)
+    for group in ("canada", "others"):
+        n = sum(
+            (q["doc"] == "canada") == (group == "canada") and q["doc"] in row["agreements"]
+            for q in validation
+        )
+        margin = max(HELD_MARGIN, 1 / n)
+        for metric in ("R@1", "R@5"):
+            name = f"no bank: validation {group} {metric}"
+            assert row[name] >= reported_row[name] - margin, (name, row[name], reported_row[name])

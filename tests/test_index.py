@@ -437,3 +437,20 @@ def test_entries_whose_passage_changed_are_counted_stale(
 
     assert json.loads((folder / "manifest.json").read_text())["bank"]["stale"] == 1
     assert any("1 entry no longer matches a passage" in m for m in messages)
+
+
+def test_a_kept_build_of_another_model_is_found_for_its_vectors(
+    tiny_corpus: Path, tmp_path: Path
+) -> None:
+    from assistant.index import built_with
+
+    index = tmp_path / "index"
+    first, _ = build_quietly(tiny_corpus, index)
+    other = HashingEmbedder(64)
+    build_quietly(tiny_corpus, index, embedder=other)  # now served; the first build is kept
+
+    kept = built_with(index, EMBEDDER)
+    assert kept is not None and kept.path == first
+    assert kept.views.text.shape == (20, 256)
+    assert built_with(index, other).path == current_build(index)
+    assert built_with(index, HashingEmbedder(32)) is None

@@ -18,6 +18,8 @@ import hashlib
 import json
 import logging
 import os
+import re
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -134,13 +136,115 @@ def train(
 
 def base_vectors(index_dir: Path, base: SentenceTransformerEmbedder, snapshot):
     """``base``'s vectors of every passage text and bank question of ``snapshot``: the
-    snapshot's own when it was built with ``base``, else encoded now (ONNX, float32)."""
+    snapshot's own when it was built with ``base``, a kept build's for the texts it has, the
+    rest encoded now (ONNX, float32)."""
     if snapshot.manifest["model"]["fingerprint"] == base.fingerprint():
         return snapshot.views.text, snapshot.views.bank.vectors
+    from assistant.index import built_with
     from assistant.search.encoder import build_embedder
 
-    encoder = build_embedder(index_dir, base, log.info)
-    texts = encoder.encode([p.text for p in snapshot.passages])
+    known: dict[str, np.ndarray] = {}
+    kept = built_with(index_dir, base)
+    if kept is not None:
+        known.update(zip((p.text for p in kept.passages), kept.views.text, strict=True))
+        known.update(zip((q for qs in kept.bank for q in qs), kept.views.bank.vectors, strict=True))
+    texts = [p.text for p in snapshot.passages]
     questions = [q for qs in snapshot.bank for q in qs]
-    asked = encoder.encode(questions) if questions else np.zeros((0, texts.shape[1]), np.float32)
-    return texts, asked
+    todo = sorted({*texts, *questions} - known.keys())
+    if todo:
+        encoder = build_embedder(index_dir, base, log.info)
+        known.update(zip(todo, encoder.encode(todo), strict=True))
+    dimension = snapshot.views.text.shape[1]
+
+    def matrix(rows: list[str]) -> np.ndarray:
+        out = np.zeros((len(rows), dimension), dtype=np.float32)
+        for i, text in enumerate(rows):
+            out[i] = known[text]
+        return out
+
+    return matrix(texts), matrix(questions)
+
+
+class BackgroundTraining:
+    """Trains the domain model while the app serves: ``python -m assistant build`` in a child
+    process (its own memory and threads; a crash there leaves the app as it was), then
+    ``on_ready()`` once the index built with the new model is in place.
+
+    ``note`` says what is happening, for the status line.
+    """
+
+    def __init__(
+        self,
+        corpus: Path,
+        index: Path,
+        model: str,
+        on_ready: Callable[[], None],
+        report: Callable[[str], None] = log.info,
+    ) -> None:
+        self.args = ["--corpus", str(corpus), "--index", str(index), "--model", model, "build"]
+        self.on_ready = on_ready
+        self.report = report
+        self.note = ""
+        self.done = threading.Event()
+        self.returncode: int | None = None
+        self.last = ""  # the child's last line: what it said when it failed
+
+    def start(self) -> BackgroundTraining:
+        self.note = (
+            f"The domain model is training in the background (since {time.strftime('%H:%M')}); "
+            "answers get better when it is done, in a few minutes."
+        )
+        self.report(f"Domain model: {self.note}")
+        threading.Thread(target=self._run, name="domain-training", daemon=True).start()
+        return self
+
+    def _run(self) -> None:
+        import subprocess
+        import sys
+
+        try:
+            with subprocess.Popen(
+                [sys.executable, "-m", "assistant", *self.args],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+                errors="replace",
+            ) as child:
+                for line in child.stderr:
+                    self._progress(line.strip())
+                self.returncode = child.wait()
+            if self.returncode == 0:
+                self.on_ready()
+                self.note = ""
+                self.report("Domain model: ready; answers now use it.")
+            else:
+                self.note = ""
+                self.report(
+                    f"Domain model: training failed (exit {self.returncode}: {self.last}); "
+                    "answers keep the bundled model. Run: python -m assistant build"
+                )
+        except Exception as exc:  # the app must keep serving whatever happens here
+            self.note = ""
+            self.report(f"Domain model: training failed ({exc}); answers keep the bundled model.")
+        finally:
+            self.done.set()
+
+    def _progress(self, line: str) -> None:
+        step = _STEP.match(line)
+        if step:
+            done, total = step.groups()
+            self.note = (
+                f"The domain model is training in the background (step {done} of {total}); "
+                "answers get better when it is done."
+            )
+        elif line.startswith("Re-embedding"):
+            self.note = (
+                "The domain model is trained; the index is being rebuilt with it. Answers get "
+                "better in a minute or two."
+            )
+        if line:
+            self.last = line[:300]
+            log.info("domain build: %s", line)
+
+
+_STEP = re.compile(r"^Training step (\d+)/(\d+)")

@@ -28,6 +28,7 @@ from assistant.ingest.structure import Passage
 from assistant.search.embedding import Embedder
 from assistant.search.lexical import BM25, tokens
 from assistant.search.scope import asks_across, named_documents
+from assistant.search.views import context_view
 
 
 @functools.cache
@@ -62,9 +63,9 @@ class Fusion:
 
     lexical: float = 0.5  # BM25 (passage and heading) as a share of its ceiling, added
     bank: bool = True  # the question bank's questions as a view and a BM25 field
-    bank_lexical: float = 0.0  # BM25 share over the passage's bank questions, added
-    near: float = 1.01  # a question this close to a bank question leads with its passage
-    near_boost: float = 0.0
+    bank_lexical: float = 0.25  # BM25 share over the passage's bank questions, added
+    near: float = 0.9  # a question this close to a bank question leads with its passage
+    near_boost: float = 1.0
     lead_ins: str = "item after"  # a lead-in's best item: "item after" it, "item first", "alone"
 
 
@@ -176,11 +177,13 @@ class Retriever:
         cache_size: int = 256,
         primary: str | None = None,
         fusion: Fusion = Fusion(),
+        reranker=None,
     ):
         _single_threaded_blas()
         self.snapshot = snapshot
         self.embedder = embedder
         self.fusion = fusion
+        self.reranker = reranker  # an assistant.search.rerank.Reranker, or None
         self.passages = snapshot.passages
         self.primary = primary if primary in snapshot.documents else None
         rows_by_doc: dict[str, list[int]] = {}
@@ -204,6 +207,11 @@ class Retriever:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
+
+    def lists(self, lead_in: Passage, item: Passage) -> bool:
+        """Whether ``item`` is one of the items of the list that ``lead_in`` introduces."""
+        rows = self._items.get(self.snapshot.rows.get(lead_in.id, -1), ())
+        return self.snapshot.rows.get(item.id) in rows
 
     def scope(self, question: str, doc: str | None = None) -> list[str]:
         """The documents to search: the one asked for, those the question names, all of them
@@ -298,8 +306,22 @@ class Retriever:
         fused = self._fused(signals, lexical, rows)
         order = np.lexsort((rows, -fused))  # ties: document order
         scores = dict(zip(rows.tolist(), fused.tolist(), strict=True))
-        ranked = self._with_items([int(rows[i]) for i in order[: 2 * k]], scores)[:k]
+        ranked = [int(rows[i]) for i in order[: max(2 * k, self._reranked())]]
+        if self.reranker is not None:
+            ranked = self._rerank(question, ranked, scores)
+        ranked = self._with_items(ranked, scores)[:k]
         return [self._hit(row, scores[row], signals, lexical) for row in ranked]
+
+    def _reranked(self) -> int:
+        return self.reranker.options.candidates if self.reranker is not None else 0
+
+    def _rerank(self, question: str, ranked: list[int], scores: dict[int, float]) -> list[int]:
+        """The first ``candidates`` re-scored by the cross-encoder (``scores`` updated)."""
+        head = ranked[: self._reranked()]
+        logits = self.reranker.scores(question, [context_view(self.passages[r]) for r in head])
+        for row, logit in zip(head, logits.tolist(), strict=True):
+            scores[row] += self.reranker.options.weight * logit
+        return sorted(head, key=lambda r: (-scores[r], r)) + ranked[len(head) :]
 
     def _with_items(self, ranked: list[int], scores: dict[int, float]) -> list[int]:
         """``ranked`` with each lead-in ("..., the Participants will:") accompanied by its

@@ -106,7 +106,9 @@ def build_ui(assistant: Any, settings: Any, feedback: FeedbackStore | None = Non
     inputs itself (see :mod:`assistant.ui.handlers`).
     """
     app = App(assistant, settings, feedback or FeedbackStore.in_folder(settings.data_dir))
-    return in_running_loop(lambda: _page(app))
+    demo = in_running_loop(lambda: _page(app))
+    demo.assistant_app = app  # the server swaps the engine through it (domain model ready)
+    return demo
 
 
 def _page(app: App) -> gr.Blocks:
@@ -192,7 +194,11 @@ def _chat_tab(app: App, demo: gr.Blocks, session: gr.State) -> None:
                 buttons=[],
                 placeholder="Answers appear here, quoted from the agreements.",
             )
-            status = gr.HTML(render.notice_html("Ready."), elem_id="cq-status", js_on_load=None)
+            status = gr.HTML(
+                lambda: render.notice_html(app.ready_notice()),  # at each page load
+                elem_id="cq-status",
+                js_on_load=None,
+            )
             scope = _scope_choices(app, "Agreement to search")
             with gr.Row():
                 question = _question_box(

@@ -133,11 +133,29 @@ class App:
         self.assistant = assistant
         self.settings = settings
         self.feedback = feedback
-        self.index_version = index_version(assistant)
+        self.training: Any = None  # a domain.BackgroundTraining while the domain model trains
+        self._adopt(assistant)
+
+    def _adopt(self, assistant: Any) -> None:
         self._ordinals = {
             doc: {(p.start, p.end): i for i, p in enumerate(d.passages)}
             for doc, d in assistant.documents.items()
         }
+        self.index_version = index_version(assistant)
+        self.assistant = assistant  # last: one assignment switches every later question
+
+    def swap(self, assistant: Any) -> None:
+        """Answer with ``assistant`` from now on (a new index of the same corpus, built with the
+        domain model): new questions, and the next question of every open conversation."""
+        self._adopt(assistant)
+
+    def note(self) -> str:
+        """What the status line adds while the engine is getting better (the domain model
+        training in the background), else ''."""
+        return getattr(self.training, "note", "") or ""
+
+    def ready_notice(self) -> str:
+        return " ".join(filter(None, ("Ready.", self.note())))
 
     @property
     def documents(self) -> Mapping[str, Any]:
@@ -157,7 +175,12 @@ class App:
         return Session(make() if callable(make) else _OneTurnAtATime(self.assistant))
 
     def session(self, session: object) -> Session:
-        return session if isinstance(session, Session) else self.new_session()
+        if not isinstance(session, Session):
+            return self.new_session()
+        conversation = session.conversation
+        if getattr(conversation, "assistant", self.assistant) is not self.assistant:
+            conversation.assistant = self.assistant  # the engine was swapped: keep the turns
+        return session
 
     def text(self, value: object, what: str = "question") -> str:
         """``value`` checked as a question: a string within the length limit, else refused."""
@@ -217,7 +240,8 @@ def respond(app: App, session: object, question: object, scope: object = None) -
     elif render.is_weak(data):
         status = render.notice_html(render.WEAK_NOTICE, "info")
     else:
-        status = render.notice_html(f"Answered with {len(quotes)} quotes.", "ok")
+        said = " ".join(filter(None, (f"Answered with {len(quotes)} quotes.", app.note())))
+        status = render.notice_html(said, "ok")
     reader = open_quote(app, session, quotes[0].key) if quotes else None
     return _reply(app, session, status, reader, "")
 

@@ -257,6 +257,7 @@ def create_app(assistant: Any, settings: Any, feedback: FeedbackStore | None = N
 
     demo = build_ui(assistant, settings, feedback)
     server = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    server.state.assistant_app = demo.assistant_app
     # With our own CORSMiddleware Gradio adds no CORS headers of its own (it would reflect any
     # Origin when reached by LAN address); this list is then the whole policy.
     server.add_middleware(
@@ -290,12 +291,34 @@ def create_app(assistant: Any, settings: Any, feedback: FeedbackStore | None = N
     )
 
 
-def serve(assistant: Any, settings: Any, feedback: FeedbackStore | None = None) -> None:
+def serve(
+    assistant: Any,
+    settings: Any,
+    feedback: FeedbackStore | None = None,
+    reopen: Any = None,
+    report: Any = log.info,
+) -> None:
     """Serve the app on ``settings.host:settings.port`` (127.0.0.1:7860 by default) until
-    interrupted."""
+    interrupted.
+
+    When the domain model is missing or outdated and ``reopen`` (a function returning a fresh
+    assistant) is given, it is trained in the background and the app switches to it when the
+    index built with it is ready (:class:`assistant.search.domain.BackgroundTraining`).
+    """
     import uvicorn
 
     app = create_app(assistant, settings, feedback)
+    if reopen is not None and getattr(assistant, "domain", "off") in ("missing", "outdated"):
+        from assistant.search.domain import BackgroundTraining
+
+        state = app.state.assistant_app
+        state.training = BackgroundTraining(
+            settings.corpus,
+            settings.index,
+            settings.model,
+            on_ready=lambda: state.swap(reopen()),
+            report=report,
+        ).start()
     if settings.host not in LOOPBACK and not settings.auth:
         log.warning(
             "Serving on %s without a login: anyone who can reach this address can use the app. "

@@ -7,7 +7,7 @@ import pytest
 
 from assistant.ingest.metadata import DocumentInfo
 from assistant.search.embedding import HashingEmbedder
-from assistant.search.retrieve import Retriever, fuse, lexical_text
+from assistant.search.retrieve import Fusion, Retriever, fuse, lexical_text, list_items
 from assistant.search.scope import named_documents
 
 TINY_DOCS = ["netherlands", "united-kingdom", "united-states"]
@@ -213,3 +213,60 @@ def test_best_per_document_equals_each_documents_own_search(hashing_bot) -> None
         own = retriever.search(question, k=1, docs=[doc])[0]
         assert hit.passage == own.passage
         assert hit.dense == own.dense
+
+
+def test_a_lead_in_lists_the_items_that_follow_it(hashing_bot) -> None:
+    passages = hashing_bot.snapshot.passages
+    items = {
+        passages[r].id: [passages[i].id for i in rows] for r, rows in list_items(passages).items()
+    }
+
+    # "2. The Participants will cooperate to:" with (a) and (b); the DOCX's "The Participants
+    # will:" with its two auto-numbered items.
+    assert items == {
+        "netherlands:3": ["netherlands:4", "netherlands:5"],
+        "united-states:2": ["united-states:3", "united-states:4"],
+    }
+
+
+def test_unmarked_items_are_the_passages_after_the_lead_in_in_its_section() -> None:
+    from assistant.ingest.structure import Passage
+
+    def p(ordinal: int, text: str, section: str = "Part I", kind: str = "text") -> Passage:
+        return Passage("x", ordinal, (section,), None, kind, 0, len(text), text)
+
+    passages = (
+        p(0, "Ukraine commits to:"),
+        p(1, "reform its courts;"),
+        p(2, "fight corruption."),
+        p(3, "The partner will:"),  # the next lead-in ends the list
+        p(4, "train pilots."),
+        p(5, "Another part.", section="Part II"),  # so does another section
+    )
+
+    assert list_items(passages) == {0: [1, 2], 3: [4]}
+
+
+def test_a_lead_in_is_never_quoted_alone(hashing_bot) -> None:
+    question = "What will the Participants cooperate to do?"
+    alone = Retriever(hashing_bot.snapshot, HashingEmbedder(), fusion=Fusion(lead_ins="alone"))
+    ranked = [h.passage.id for h in alone.search(question, k=5, docs=["netherlands"])]
+    assert ranked[0] == "netherlands:3"  # the bare lead-in wins without the rule
+
+    hits = hashing_bot.retriever.search(question, k=5, docs=["netherlands"])
+    ids = [h.passage.id for h in hits]
+
+    assert ids[0] == "netherlands:3" and ids[1] in ("netherlands:4", "netherlands:5")
+    assert len(ids) == 5 and len(set(ids)) == 5
+    first = Retriever(hashing_bot.snapshot, HashingEmbedder(), fusion=Fusion(lead_ins="item first"))
+    assert [h.passage.id for h in first.search(question, k=2, docs=["netherlands"])] == [
+        ids[1],
+        "netherlands:3",
+    ]
+
+
+def test_the_answer_quotes_a_lead_in_with_its_item(hashing_bot) -> None:
+    answer = hashing_bot.ask("What will the Participants cooperate to do?", doc="netherlands")
+    lead, item = answer.passages[:2]
+
+    assert answer.answer == f"“{lead.text}” … “{item.highlight}” ({item.citation})"
