@@ -4,6 +4,7 @@ honest abstention when the agreement does not address the question."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
@@ -96,13 +97,20 @@ def highlight_span(
 
 
 def should_abstain(
-    top_dense: float, question: str, texts: list[str], top_bank: float | None = None
+    top_dense: float,
+    question: str,
+    texts: list[str],
+    top_bank: float | None = None,
+    weight: Callable[[str], float] | None = None,
 ) -> bool:
     """Abstain when neither meaning (best cosine with the passages, and with their bank
     questions when ``top_bank`` is given) nor words (the largest share of the question's content
-    words found in one passage) connect the question to the passages found."""
+    words found in one passage, each word weighted by ``weight``, its rarity, when given: "war"
+    and the partner's own name say little) connect the question to the passages found."""
     asked = frozenset(tokens(question))  # not cached: each question is new, the cache would grow
-    shared = max((len(asked & _words(t)) / (len(asked) or 1) for t in texts), default=0.0)
+    weight = weight or (lambda word: 1.0)
+    total = sum(weight(w) for w in asked) or 1.0
+    shared = max((sum(weight(w) for w in asked & _words(t)) / total for t in texts), default=0.0)
     if shared >= ABSTAIN_LEXICAL_SHARE:
         return False
     if top_bank is None or top_bank <= -1.0:  # no bank for these passages

@@ -21,11 +21,12 @@ from assistant.errors import QuestionError, UnknownDocumentError
 from assistant.index import Snapshot, build, load
 from assistant.ingest.readers import clean_text
 from assistant.language import question_notice
-from assistant.search import domain
+from assistant.search import domain, rerank
 from assistant.search.embedding import Embedder, load_embedder
 from assistant.search.encoder import model_file, query_embedder
 from assistant.search.lexical import tokens
 from assistant.search.retrieve import Fusion, Hit, Retriever
+from assistant.search.scope import named_documents, without_partners
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -45,14 +46,17 @@ class Assistant:
     'Canada-Ukraine Agreement, Part IV, C, para. 2'
     """
 
-    def __init__(self, snapshot: Snapshot, embedder: Embedder, settings: Settings):
+    def __init__(
+        self, snapshot: Snapshot, embedder: Embedder, settings: Settings, reranker=None
+    ) -> None:
         self.snapshot = snapshot
         self.embedder = embedder
         self.settings = settings
         fusion = Fusion(bank=bank.enabled(settings.bank))
         self.retriever = Retriever(
-            snapshot, embedder, primary=settings.primary or None, fusion=fusion
+            snapshot, embedder, primary=settings.primary or None, fusion=fusion, reranker=reranker
         )
+        self.domain = "off"  # the domain model's state when opened (see assistant.search.domain)
 
     @classmethod
     def open(
@@ -79,6 +83,7 @@ class Assistant:
         model_file(settings.query_precision)  # unknown settings fail before a long build
         bank.enabled(settings.bank)
         tune = domain.enabled(settings.tune)
+        second_stage = rerank.enabled(settings.rerank)
         base = embedder or load_embedder(settings.model)
         chosen = domain.choose(settings.index, base, tune)
         build(settings.corpus, settings.index, chosen, report=report)
@@ -92,9 +97,17 @@ class Assistant:
             state = "ready"
         elif state in ("missing", "outdated"):
             report(DOMAIN_NOTICE[state])
+        reranker = None
+        if second_stage and domain.tunable(base):
+            folder = rerank.latest(settings.index)
+            if folder is None and train:
+                folder = rerank.train_for(settings.index, base, snapshot, report)
+            if folder is None:
+                report("The reranker is not trained yet: run python -m assistant build.")
+            reranker = rerank.Reranker(folder) if folder else None
         # Queries go through the ONNX export when there is one: no torch on the query path.
         queries = query_embedder(settings.index, chosen, settings.query_precision)
-        bot = cls(snapshot, queries, settings)
+        bot = cls(snapshot, queries, settings, reranker)
         bot.domain = state
         return bot
 
@@ -130,7 +143,7 @@ class Assistant:
         k = k or self.settings.k
         scope = self.retriever.scope(question, doc)
         hits = self.retriever.search(question, k=k, docs=scope)
-        answer = self.answer_hits(question, hits)
+        answer = self.answer_hits(question, hits, judged_as=self._what_is_asked(question, doc))
         if doc or scope != [self.retriever.primary] or answer.abstained:
             return answer
         return self._with_others(answer)
@@ -149,30 +162,56 @@ class Assistant:
         )
         return replace(answer, answer=f"{answer.answer}\n{line}", also=also)
 
-    def answer_hits(self, question: str, hits: list[Hit], may_abstain: bool = True) -> Answer:
+    def _what_is_asked(self, question: str, doc: str | None) -> str | None:
+        """The question without the partners it names, when it names any: the names chose the
+        agreement to search; whether that agreement addresses the question is judged without
+        them ("What is the population of Ljubljana?" is not about Slovenia's agreement)."""
+        if doc:
+            return None
+        infos = [d.info for d in self.documents.values()]
+        if not named_documents(question, infos):
+            return None
+        return without_partners(question, infos) or None
+
+    def answer_hits(
+        self,
+        question: str,
+        hits: list[Hit],
+        may_abstain: bool = True,
+        judged_as: str | None = None,
+    ) -> Answer:
         """The answer that quotes ``hits`` (ranked as given) for ``question``.
 
         Conversation, compare and verify search in their own ways and answer through this.
         A question in another language than the model's gets a plain notice in ``answer``.
         With ``may_abstain`` False the best passage is quoted even when the signals are weak
-        (a follow-up that continues an answered topic).
+        (a follow-up that continues an answered topic). ``judged_as`` is what abstention
+        judges instead of the question (the question without the partners it names).
         """
         asked = set(tokens(question))
         quoted = tuple(
             self._quote(rank, hit, asked, question) for rank, hit in enumerate(hits, start=1)
         )
-        abstained = not hits or (
-            may_abstain
-            and should_abstain(
-                max(h.dense for h in hits),
-                question,
-                [h.passage.text for h in hits],
-                max(h.bank for h in hits),
-            )
-        )
+        abstained = not hits or (may_abstain and self._abstains(question, hits, judged_as))
         text = NOT_ADDRESSED if abstained else self._answer_line(hits, quoted)
         notice = question_notice(question)
         return Answer(question, abstained, f"{notice}\n{text}" if notice else text, quoted)
+
+    def _abstains(self, question: str, hits: list[Hit], judged_as: str | None) -> bool:
+        """Whether nothing found connects the question (or ``judged_as``) to the passages."""
+        dense, bank = max(h.dense for h in hits), max(h.bank for h in hits)
+        if judged_as and judged_as != question:
+            dense, bank = self.retriever.closeness(judged_as, [h.passage for h in hits])
+        texts = [h.passage.text for h in hits]
+        return should_abstain(dense, judged_as or question, texts, bank, self._rarity(hits))
+
+    def _rarity(self, hits: list[Hit]):
+        """How much each question word counts for abstention: its rarity in the agreement the
+        hits come from (or in all of them); a word no passage uses counts as the rarest."""
+        docs = {h.passage.doc for h in hits}
+        doc = docs.pop() if len(docs) == 1 else None
+        rarest = self.retriever.max_idf()
+        return lambda word: self.retriever.idf(word, doc) or rarest
 
     def _answer_line(self, hits: list[Hit], quoted: tuple[QuotedPassage, ...]) -> str:
         """The best sentence quoted with its citation; a lead-in ("..., the Participants will:")

@@ -318,6 +318,13 @@ def _batch(path: Path, field: str) -> Iterator[tuple[int, dict]]:
 def format_verdict(verdict) -> str:
     """Plain-text rendering of a verdict for terminals."""
     lines = [f"{verdict.verdict.upper()}: {verdict.claim}"]
+    if verdict.decided_by and verdict.decided_by != "all parts":
+        lines.append(f"  decided by: {verdict.decided_by}")
+    for c in verdict.checks:
+        if c.status not in ("ok", "not stated"):
+            lines.append(
+                f"  {c.part}: {c.status}: claim says {c.claim!r}, clause says {c.clause!r}"
+            )
     for m in verdict.mismatches:
         lines.append(f"  {m.kind} differs: claim says {m.claim!r}, {m.citation} says {m.found!r}")
     if verdict.passages:

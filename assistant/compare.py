@@ -10,9 +10,9 @@ from dataclasses import asdict, dataclass
 from assistant.answer import QuotedPassage, should_abstain
 from assistant.citations import document_name
 from assistant.errors import UnknownDocumentError
+from assistant.figures import quantities
 from assistant.language import detect_language, document_notice
 from assistant.search.retrieve import Hit
-from assistant.verify import quantities
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def addressed_in(assistant, question: str, docs: list[str]) -> list[str]:
     best = assistant.retriever.best_per_document(question, docs)
     same = _answering(assistant, question, detect_language(question), best)
     bar = consensus_bar(same)
-    return [h.passage.doc for h in same if h.dense >= bar]
+    return [h.passage.doc for h in same if h.meaning >= bar]
 
 
 def _answering(assistant, question: str, asked: str, best: dict) -> list[Hit]:
@@ -113,14 +113,14 @@ def _answering(assistant, question: str, asked: str, best: dict) -> list[Hit]:
         for d, h in best.items()
         if h is not None
         and assistant.documents[d].info.language == asked
-        and not should_abstain(h.dense, question, [h.passage.text])
+        and not should_abstain(h.dense, question, [h.passage.text], h.bank)
     ]
 
 
 def consensus_bar(hits: list[Hit]) -> float:
     """The cosine an agreement's best passage needs: a share of the median across agreements
     (0 with too few agreements for a median to mean anything)."""
-    dense = sorted(h.dense for h in hits)
+    dense = sorted(h.meaning for h in hits)
     return CONSENSUS_SHARE * dense[len(dense) // 2] if len(dense) >= CONSENSUS_MIN else 0.0
 
 
@@ -167,7 +167,10 @@ def _row(
         hit = _by_numbers(assistant, doc, shared) or hit
     relevant = hit is not None and (
         (language and hit.passage.text and _states(hit.passage.text, shared))
-        or (not should_abstain(hit.dense, question, [hit.passage.text]) and hit.dense >= bar)
+        or (
+            not should_abstain(hit.dense, question, [hit.passage.text], hit.bank)
+            and hit.meaning >= bar
+        )
     )
     if not relevant:
         note = f"{NOT_ADDRESSED}; {language}" if language else NOT_ADDRESSED

@@ -18,8 +18,8 @@ import numpy as np
 from assistant.answer import sentences
 from assistant.citations import citation, section_label
 from assistant.errors import UnknownDocumentError
+from assistant.figures import quantities
 from assistant.ingest.structure import Passage
-from assistant.verify import quantities
 
 log = logging.getLogger(__name__)
 

@@ -58,6 +58,14 @@ SETTINGS: tuple[Setting, ...] = (
         "is trained (build trains it; serve trains it in the background); 'off' keeps the model "
         "setting's model as it is.",
     ),
+    Setting(
+        "rerank",
+        "ASSISTANT_RERANK",
+        "off",
+        "The second stage: 'on' re-scores the best 8 passages with a cross-encoder trained on "
+        "the question bank (build trains it; answers then load torch); 'off' (measured: it does "
+        "not pay, see the README).",
+    ),
     Setting("k", "ASSISTANT_K", "5", "How many passages an answer quotes."),
     Setting(
         "primary",
@@ -124,6 +132,7 @@ class Settings:
     query_precision: str
     bank: str
     tune: str
+    rerank: str
     k: int
     primary: str
     max_question_chars: int

@@ -1,9 +1,7 @@
-"""Checking a claim against the agreement: is it supported by a clause, and do its figures,
-durations, dates and places match what the clause says?
-
-Figures are compared after normalising how they are written, so "$3.02B", "3.02 billion" and
-"$3.02 billion" are one amount, "ten (10) years", "10 years" and "a decade" one duration, and
-"24 February 2024" and "February 24, 2024" one date.
+"""Checking a claim against the agreement, part by part: who commits, how firmly, whether at
+all (:mod:`assistant.commitments`), what, and the figures, durations, dates and places
+(:mod:`assistant.figures`, compared after normalising how they are written). The weakest part
+decides the verdict, and the verdict lists every part with what the claim and the clause say.
 """
 
 from __future__ import annotations
@@ -12,7 +10,9 @@ import logging
 import re
 from dataclasses import asdict, dataclass
 
-from assistant.answer import QuotedPassage
+from assistant import commitments
+from assistant.answer import QuotedPassage, sentences
+from assistant.figures import Mismatch, Quantity, check_figures, matches, quantities
 from assistant.search.lexical import tokens
 
 log = logging.getLogger(__name__)
@@ -23,179 +23,33 @@ PARTIAL_COVERAGE = 0.3
 SUPPORTED_DENSE = 0.6  # a paraphrase close enough in meaning counts even with other words
 PARTIAL_DENSE = 0.45
 CANDIDATES = 5  # passages a claim is checked against
-
-_UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-}  # fmt: skip
-_TENS = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-    "eighty": 80, "ninety": 90,
-}  # fmt: skip
-_MONTHS = (
-    "january february march april may june july august september october november december"
-).split()
-_MONTH = "(?:" + "|".join(m.title() for m in _MONTHS) + ")"
-_WORD_NUMBER = (
-    rf"(?:(?:{'|'.join(_TENS)})(?:[\s-](?:{'|'.join(k for k in _UNITS if k != 'zero')}))?"
-    rf"|{'|'.join(_UNITS)}|a|an|a few)"
-)
-_DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-_NUMBER = (
-    rf"(?:(?P<word>{_WORD_NUMBER})\s*\(\s*(?P<paren>{_DIGITS})\s*\)"
-    rf"|(?P<digits>{_DIGITS})|(?P<words>{_WORD_NUMBER}))"
-)
-_CURRENCY = r"US\$|C\$|CAD|USD|EUR|NOK|SEK|DKK|GBP|JPY|\$|€|£"
-_SCALE = r"billion|million|thousand|bn|B|M|k"
-_AMOUNT = re.compile(
-    rf"(?:(?P<cur>{_CURRENCY})\s?(?P<num>{_DIGITS})\s?(?P<scale>{_SCALE})?\b(?:\s?(?:€|euros?))?"
-    rf"|(?P<num2>{_DIGITS})\s(?P<scale2>billion|million|thousand)\b\s?(?P<cur2>€|euros?|"
-    rf"(?:US |Canadian )?dollars|kroner|kronor|pounds|yen)?)"
-)
-_DURATION = re.compile(
-    rf"\b{_NUMBER}[\s-](?P<unit>hour|day|week|month|year|decade)s?\b|\b(?P<decade>a decade)\b",
-    re.IGNORECASE,
-)
-_DATE = re.compile(
-    rf"\b(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:day\s+of\s+)?(?P<m1>{_MONTH}),?\s+(?P<y1>\d{{4}})"
-    rf"|\b(?P<m2>{_MONTH})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,\s*(?P<y2>\d{{4}})"
-    rf"|\b(?P<m3>{_MONTH})\s+(?P<y3>\d{{4}})"
-)
-_YEAR = re.compile(r"(?<![\d.,$€£])\b(?:19|20)\d{2}\b(?![.,]\d)")
-_PERCENT = re.compile(rf"\b{_NUMBER}\s*(?:%|percent\b|per cent\b)", re.IGNORECASE)
-_PLACE = re.compile(
-    r"\b(?:in|at)\s+(?:the\s+city\s+of\s+)?(?P<place>[A-Z][a-z]+(?:[\s-][A-Z][a-z]+)*)"
-)
-_SCALES = {"billion": 1e9, "bn": 1e9, "b": 1e9, "million": 1e6, "m": 1e6, "thousand": 1e3, "k": 1e3}
-_NOT_PLACES = {m.title() for m in _MONTHS} | {"The", "This", "Its", "Their", "Russia’s"}
+# "What": the claim's action and object (its words beyond actor and modal verb) must be in the
+# clause, as words (this share of their weight) or as a close paraphrase (this cosine).
+WHAT_COVERAGE = 0.5
+WHAT_DENSE = 0.65
+NEAR_COVERAGE = 0.15  # clauses this close to the best match are all checked part by part
 
 
 @dataclass(frozen=True)
-class Quantity:
-    """A figure as written (``text``, offsets into the searched string) and its normal form."""
+class Check:
+    """One part of a claim checked against its clause: what each says, and how they compare.
 
-    kind: str  # "amount", "duration", "date", "year", "percent" or "place"
-    text: str
-    value: str  # normal form: "3020000000", "10 year", "2024-02-24", "2024", "20", "Kyiv"
-    start: int
-    end: int
-
-
-def number_value(text: str) -> float | None:
-    """The value of a number written in digits or words.
-
-    >>> number_value("twenty-four"), number_value("3,000"), number_value("a")
-    (24.0, 3000.0, 1.0)
+    ``status``: "ok"; "contradicted" (another actor, a negation one side lacks, a figure stated
+    differently); "overstated" (firmer than the clause); "not found" (no clause makes it);
+    "not stated" (the claim or the clause does not say, so there is nothing to compare).
     """
-    text = text.strip().lower()
-    if re.fullmatch(_DIGITS, text):
-        return float(text.replace(",", ""))
-    if text in ("a", "an"):
-        return 1.0
-    parts = re.split(r"[\s-]+", text)
-    if len(parts) == 1:
-        value = _UNITS.get(parts[0], _TENS.get(parts[0]))
-        return None if value is None else float(value)
-    if len(parts) == 2 and parts[0] in _TENS and parts[1] in _UNITS:
-        return float(_TENS[parts[0]] + _UNITS[parts[1]])
-    return None
 
-
-def _number(match: re.Match) -> float | None:
-    for group in ("paren", "digits", "words"):
-        if match.group(group):
-            return number_value(match.group(group))
-    return None
-
-
-def _plain(value: float) -> str:
-    return f"{value:.6f}".rstrip("0").rstrip(".")
-
-
-def quantities(text: str) -> list[Quantity]:
-    """Amounts, durations, dates, years, percentages and places in ``text``, in order.
-
-    >>> [(q.kind, q.value) for q in quantities("Canada will provide $3.02B in 2024.")]
-    [('amount', '3020000000'), ('year', '2024')]
-    >>> [q.value for q in quantities("within twenty-four (24) hours; ten years; a decade")]
-    ['24 hour', '10 year', '10 year']
-    >>> [q.value for q in quantities("on February 24, 2024 and 24 February 2024")]
-    ['2024-02-24', '2024-02-24']
-    """
-    found = _amounts(text) + _durations(text) + _dates(text) + _percents(text)
-    taken = [(q.start, q.end) for q in found]
-    found += [
-        Quantity("year", m.group(0), m.group(0), m.start(), m.end())
-        for m in _YEAR.finditer(text)
-        if not any(s <= m.start() < e for s, e in taken)
-    ]
-    found += [
-        Quantity("place", m.group("place"), m.group("place"), m.start("place"), m.end("place"))
-        for m in _PLACE.finditer(text)
-        if m.group("place") not in _NOT_PLACES
-    ]
-    return sorted(found, key=lambda q: (q.start, q.kind))
-
-
-def _amounts(text: str) -> list[Quantity]:
-    out = []
-    for m in _AMOUNT.finditer(text):
-        number = m.group("num") or m.group("num2")
-        scale = (m.group("scale") or m.group("scale2") or "").lower()
-        value = float(number.replace(",", "")) * _SCALES.get(scale, 1.0)
-        out.append(Quantity("amount", m.group(0).strip(), _plain(value), m.start(), m.end()))
-    return out
-
-
-def _durations(text: str) -> list[Quantity]:
-    out = []
-    for m in _DURATION.finditer(text):
-        if m.group("decade"):
-            n, unit = 10.0, "year"
-        else:
-            n, unit = _number(m), m.group("unit").lower()
-            if n is None:
-                continue
-            if unit == "decade":
-                n, unit = n * 10, "year"
-        out.append(Quantity("duration", m.group(0), f"{_plain(n)} {unit}", m.start(), m.end()))
-    return out
-
-
-def _dates(text: str) -> list[Quantity]:
-    out = []
-    for m in _DATE.finditer(text):
-        day = m.group("d1") or m.group("d2")
-        month = m.group("m1") or m.group("m2") or m.group("m3")
-        year = m.group("y1") or m.group("y2") or m.group("y3")
-        value = f"{year}-{_MONTHS.index(month.lower()) + 1:02d}"
-        value += f"-{int(day):02d}" if day else ""
-        out.append(Quantity("date", m.group(0), value, m.start(), m.end()))
-    return out
-
-
-def _percents(text: str) -> list[Quantity]:
-    return [
-        Quantity("percent", m.group(0), _plain(n), m.start(), m.end())
-        for m in _PERCENT.finditer(text)
-        if (n := _number(m)) is not None
-    ]
-
-
-@dataclass(frozen=True)
-class Mismatch:
-    """A figure of the claim that the clause states differently."""
-
-    kind: str
+    part: str  # "who", "how firmly", "whether", "what" or "figures"
+    status: str
     claim: str
-    found: str
-    citation: str
+    clause: str
+    citation: str = ""
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """Whether a claim is "supported", "partial" or "unsupported", with the evidence."""
+    """Whether a claim is "supported", "partial" or "unsupported", with the evidence, every
+    part checked (``checks``) and the part that decided (``decided_by``)."""
 
     claim: str
     verdict: str
@@ -203,6 +57,8 @@ class Verdict:
     mismatches: tuple[Mismatch, ...]
     coverage: float  # share of the claim's content words in the first passage
     absent: tuple[str, ...] = ()  # figures of the claim no passage states
+    checks: tuple[Check, ...] = ()
+    decided_by: str = ""  # the part whose check decided the verdict ("all parts" when supported)
 
     def to_dict(self) -> dict:
         """The JSON contract: these fields, tuples as lists."""
@@ -210,59 +66,8 @@ class Verdict:
         out["passages"] = [{**p, "section": list(p["section"])} for p in out["passages"]]
         out["mismatches"] = list(out["mismatches"])
         out["absent"] = list(out["absent"])
+        out["checks"] = list(out["checks"])
         return out
-
-
-def _matches(wanted: Quantity, other: Quantity) -> bool:
-    if wanted.kind == "year":
-        return other.kind in ("year", "date") and other.value.startswith(wanted.value)
-    if wanted.kind == "date" and other.kind == "date":
-        shorter, longer = sorted((wanted.value, other.value), key=len)
-        return longer.startswith(shorter)
-    if wanted.kind != other.kind:
-        return False
-    if wanted.kind == "amount":
-        a, b = float(wanted.value), float(other.value)
-        return abs(a - b) <= 0.005 * max(a, b)
-    return wanted.value == other.value
-
-
-def _comparable(wanted: Quantity, other: Quantity) -> bool:
-    """Would ``other`` state the same thing as ``wanted`` if its value were the same?"""
-    if wanted.kind in ("year", "date"):
-        return other.kind in ("year", "date")
-    return wanted.kind == other.kind
-
-
-def check_figures(
-    claim: list[Quantity], passages: list[tuple[str, str]]
-) -> tuple[list[Mismatch], list[str]]:
-    """Mismatches and absent figures of ``claim`` in ``(text, citation)`` passages, best first.
-
-    A figure is confirmed when any passage states it; otherwise the first passage stating a
-    figure of the same kind names the mismatch; otherwise it is absent.
-
-    >>> wrong, absent = check_figures(quantities("for five years"), [("for ten (10) years", "")])
-    >>> wrong[0].claim, wrong[0].found, absent
-    ('five years', 'ten (10) years', [])
-    """
-    found = [(quantities(text), text, where) for text, where in passages]
-    mismatches, absent = [], []
-    for wanted in claim:
-        # A place counts where a passage says "in/at X", or anywhere in the best passage
-        # (not in any passage: "Ottawa Convention" does not mean signed in Ottawa).
-        if wanted.kind == "place" and found and wanted.value in found[0][1]:
-            continue
-        if any(_matches(wanted, q) for qs, _, _ in found for q in qs):
-            continue
-        rival = next(
-            ((q, where) for qs, _, where in found for q in qs if _comparable(wanted, q)), None
-        )
-        if rival:
-            mismatches.append(Mismatch(wanted.kind, wanted.text, rival[0].text, rival[1]))
-        else:
-            absent.append(wanted.text)
-    return mismatches, absent
 
 
 def coverage(claim_words: set[str], text: str, weight=None) -> float:
@@ -287,13 +92,16 @@ def _content_words(claim: str, figures: list[Quantity]) -> set[str]:
 
 
 def verify(assistant, claim: str, doc: str | None = None, k: int = CANDIDATES) -> Verdict:
-    """Check ``claim`` against the ``k`` passages retrieval finds for it.
+    """Check ``claim`` part by part against the passages retrieval finds for it; the weakest
+    part decides.
 
-    Supported: one passage holds enough of the claim's words (or means nearly the same) and
-    every figure of the claim is stated in the passages found. Unsupported: a figure is stated
-    differently (named in ``mismatches``) or nothing related is found. Partial otherwise.
-    Each figure is also looked up with the words around it ("effective for a decade"), since a
-    long claim's own search may not reach the clause that states its figure.
+    The parts: who commits, how firmly, whether at all (:mod:`assistant.commitments`), what
+    (the claim's action and object must be in the clause, as words or a close paraphrase), and
+    the figures, durations, dates and places (each also looked up with the words around it,
+    since a long claim's own search may not reach the clause that states its figure).
+    Unsupported: a figure stated differently, another actor, a negation one side lacks, or an
+    action no clause makes. Partial: firmer than the clause, or only part of the claim's words
+    found. Supported: every part holds.
     """
     claim = assistant.check_question(claim, "claim")
     retriever = assistant.retriever
@@ -310,17 +118,140 @@ def verify(assistant, claim: str, doc: str | None = None, k: int = CANDIDATES) -
     related = [
         hits[i] for i in order if covered[i] >= PARTIAL_COVERAGE or hits[i].dense >= PARTIAL_DENSE
     ] or [hits[i] for i in order[:1]]
-    answer = assistant.answer_hits(claim, hits)
     mismatches, absent = _check_claim(assistant, figures, related, around)
     if not hits:
-        return Verdict(claim, "unsupported", (), tuple(mismatches), 0.0, tuple(absent))
-    best = order[0]
-    verdict = _verdict(covered[best], hits[best].dense, bool(mismatches), bool(absent))
-    log.debug("verify %r: %s", claim, verdict)
-    passages = tuple(answer.passages[i] for i in order)
+        checks = (Check("what", "not found", claim, "no clause found"),)
+        return Verdict(
+            claim, "unsupported", (), tuple(mismatches), 0.0, tuple(absent), checks, "what"
+        )
+    said = commitments.read(claim, hits[order[0]].passage.doc)
+    near = [i for i in order if covered[i] >= covered[order[0]] - NEAR_COVERAGE][:3]
+    judged = {i: _parts(assistant, claim, said, hits[i], figures, weight) for i in near}
+    best = min(near, key=lambda i: (_severity(judged[i]), order.index(i)))
+    checks = [*judged[best], _figure_check(figures, mismatches, absent)]
+    held = covered[best]
+    if said.actor is None and len(order) > 1:  # a summary may join two neighbouring clauses
+        joined = " ".join(_evidence_text(hits[i].passage) for i in order[:2])
+        held = max(held, coverage(words, joined, weight))
+    verdict, decided_by = _decide(checks, held, hits[best].dense)
+    log.debug("verify %r: %s (%s)", claim, verdict, decided_by)
+    answer = assistant.answer_hits(claim, hits)
+    first = [best] + [i for i in order if i != best]
     return Verdict(
-        claim, verdict, passages, tuple(mismatches), round(covered[best], 4), tuple(absent)
+        claim,
+        verdict,
+        tuple(answer.passages[i] for i in first),
+        tuple(mismatches),
+        round(covered[best], 4),
+        tuple(absent),
+        tuple(checks),
+        decided_by,
     )
+
+
+def _parts(assistant, claim: str, said, hit, figures: list[Quantity], weight) -> list[Check]:
+    """Who, how firmly, whether and what: the claim against one clause (its best sentence, read
+    with the passage's lead-in and heading)."""
+    from assistant.citations import citation
+
+    p = hit.passage
+    where = citation(assistant.documents[p.doc].info, p)
+    claim_words = _content_words(claim, figures)
+    spans = sentences(p.text)
+    best = max(
+        range(len(spans)), key=lambda i: coverage(claim_words, _span(p.text, spans[i]), weight)
+    )
+    sentence = _span(p.text, spans[best])
+    heading = p.section[-1] if p.section else ""
+    clause = commitments.read(sentence, p.doc, p.context, heading)
+    if clause.actor is None and best and _ELABORATES.match(sentence):
+        # "This may include seminars ...": the commitment is the sentence it elaborates.
+        sentence = _span(p.text, spans[best - 1])
+        clause = commitments.read(sentence, p.doc, p.context, heading)
+    checks = [_who(said, clause, where), _how_firmly(said, clause, where)]
+    checks.append(_whether(said, clause, where))
+    if said.actor is None:
+        # No party commits in the claim ("Reaffirmation of Canada's support for ...", "Any
+        # future aggression will prompt consultations"): a summary, judged on its words and
+        # meaning as a whole (see _verdict), not on one action.
+        found = coverage(claim_words, _evidence_text(p), weight) >= PARTIAL_COVERAGE
+        found = found or hit.dense >= PARTIAL_DENSE
+    else:
+        action = _content_words(said.action, quantities(said.action))
+        action -= set(tokens(said.actor_text))
+        found = coverage(action or claim_words, _evidence_text(p), weight) >= WHAT_COVERAGE
+        found = found or hit.dense >= WHAT_DENSE
+    status = "ok" if found else "not found"
+    checks.append(Check("what", status, said.action or claim, sentence, where))
+    return checks
+
+
+_ELABORATES = re.compile(r"^\s*(?:this|these|such|that|those|it)\b", re.IGNORECASE)
+
+
+def _span(text: str, span: tuple[int, int]) -> str:
+    return text[span[0] : span[1]]
+
+
+def _who(said, clause, where: str) -> Check:
+    if said.actor is None or clause.actor is None:
+        return Check("who", "not stated", said.actor_text, clause.actor_text, where)
+    status = "ok" if said.actor <= clause.actor else "contradicted"
+    return Check("who", status, said.actor_text, clause.actor_text, where)
+
+
+def _how_firmly(said, clause, where: str) -> Check:
+    if said.strength is None or clause.strength is None:
+        return Check("how firmly", "not stated", said.strength_text, clause.strength_text, where)
+    status = "overstated" if said.strength > clause.strength else "ok"
+    return Check("how firmly", status, said.strength_text, clause.strength_text, where)
+
+
+def _whether(said, clause, where: str) -> Check:
+    status = "ok" if said.negated == clause.negated else "contradicted"
+    return Check(
+        "whether",
+        status,
+        said.negation_text or "(no negation)",
+        clause.negation_text or "(no negation)",
+        where,
+    )
+
+
+def _figure_check(figures: list[Quantity], mismatches: list, absent: list) -> Check:
+    if mismatches:
+        m = mismatches[0]
+        return Check("figures", "contradicted", m.claim, m.found, m.citation)
+    if absent:
+        return Check("figures", "not found", ", ".join(absent), "", "")
+    if not figures:
+        return Check("figures", "not stated", "", "")
+    return Check("figures", "ok", ", ".join(q.text for q in figures), "stated")
+
+
+_SEVERITY = {"contradicted": 3, "not found": 2, "overstated": 1}
+
+
+def _severity(checks: list[Check]) -> tuple[int, ...]:
+    """How bad a clause's checks are, worst part first: for choosing the clause a claim is
+    judged by among near-equal matches."""
+    return tuple(sorted((_SEVERITY.get(c.status, 0) for c in checks), reverse=True))
+
+
+def _decide(checks: list[Check], covered: float, dense: float) -> tuple[str, str]:
+    """The verdict and the part that decided it: the weakest part wins."""
+    by_part = {c.part: c for c in checks}
+    for part in ("figures", "who", "whether"):
+        if by_part[part].status == "contradicted":
+            return "unsupported", part
+    if by_part["what"].status == "not found":
+        return "unsupported", "what"
+    if by_part["how firmly"].status == "overstated":
+        return "partial", "how firmly"
+    verdict = _verdict(covered, dense, False, by_part["figures"].status == "not found")
+    if verdict == "supported":
+        return verdict, "all parts"
+    return verdict, "figures" if by_part["figures"].status == "not found" else "what"
 
 
 def _check_claim(
@@ -349,7 +280,7 @@ def _check_claim(
 def _confirmed_weight(figures: list[Quantity], text: str) -> float:
     stated = quantities(text)
     return sum(
-        (0.5 if q.kind == "place" else 1.0) * any(_matches(q, s) for s in stated) for q in figures
+        (0.5 if q.kind == "place" else 1.0) * any(matches(q, s) for s in stated) for q in figures
     )
 
 
@@ -368,7 +299,7 @@ def _confirmed_share(figures: list[Quantity], text: str) -> float:
         return 0.0
     stated = quantities(text)
     hits = sum(
-        (q.value in text) if q.kind == "place" else any(_matches(q, s) for s in stated)
+        (q.value in text) if q.kind == "place" else any(matches(q, s) for s in stated)
         for q in figures
     )
     return hits / len(figures)

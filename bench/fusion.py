@@ -66,9 +66,10 @@ def evaluate(retriever, sets: dict[str, list[dict]]) -> dict[str, float]:
 
 GRID = {
     "bank": [True],
-    "bank_lexical": [0.0, 0.1, 0.25, 0.5],
-    "near": [0.85, 0.9, 1.01],
+    "bank_lexical": [0.25],
+    "near": [0.9],
     "lead_ins": ["item after"],
+    "lead_in_weight": [0.0, 0.25, 0.5, 0.75, 1.0],
 }
 
 
@@ -88,14 +89,13 @@ def main(argv: list[str] | None = None) -> list[dict]:
     bot = Assistant.open(settings=settings, report=print)
     sets = {k: v for k, v in question_sets().items() if options.held or k != "held half"}
     rows = []
-    for bank, lexical, near, lead_ins in itertools.product(*GRID.values()):
-        if not bank and (lexical or near < 1):
+    for values in itertools.product(*GRID.values()):
+        setting = dict(zip(GRID, values, strict=True))
+        if not setting["bank"] and (setting["bank_lexical"] or setting["near"] < 1):
             continue
-        fusion = replace(
-            Fusion(), bank=bank, bank_lexical=lexical, near=near, near_boost=1.0, lead_ins=lead_ins
-        )
+        fusion = replace(Fusion(), **setting)
         retriever = Retriever(bot.snapshot, bot.retriever.embedder, fusion=fusion)
-        name = f"bank={bank} lex={lexical} near={near} lead-ins {lead_ins}"
+        name = " ".join(f"{k}={v}" for k, v in setting.items())
         rows.append({"setting": name, **evaluate(retriever, sets)})
         print(table(rows[-1:], list(rows[-1])), flush=True)
     columns = ["setting", *[c for c in rows[0] if c != "setting" and not c.endswith("MRR")]]

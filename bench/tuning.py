@@ -48,15 +48,20 @@ def open_bot(corpus: Path, index: Path, model: str | None = None):
 
 
 def pairs_of(bot, docs: set[str] | None = None):
-    """The bank pairs of the agreements in ``docs`` (all when None)."""
+    """The bank pairs of the agreements in ``docs`` (all when None), hard negatives chosen with
+    the bundled model's vectors (whatever model built ``bot``'s index)."""
+    import numpy as np
+
+    from assistant.search import domain
+    from assistant.search.embedding import SentenceTransformerEmbedder
     from assistant.search.tuning import bank_pairs
 
     snapshot = bot.snapshot
+    texts, asked = domain.base_vectors(bot.settings.index, SentenceTransformerEmbedder(), snapshot)
     keep = [docs is None or p.doc in docs for p in snapshot.passages]
     questions = [qs if k else () for qs, k in zip(snapshot.bank, keep, strict=True)]
-    return bank_pairs(
-        snapshot.passages, questions, snapshot.views.text, snapshot.views.bank.vectors
-    )
+    owned = np.repeat(keep, [len(qs) for qs in snapshot.bank])  # each question's passage kept
+    return bank_pairs(snapshot.passages, questions, texts, asked[owned])
 
 
 def train(base_index: Path, pairs, config: dict) -> tuple[Path, float]:
@@ -100,31 +105,65 @@ def run_table(base_index: Path) -> list[dict]:
     return rows
 
 
+def leave_out_fold(bot, fold: int, work: Path, config: dict) -> dict:
+    """One fold of the leave-out: a model trained on the other folds' banks (a user adding
+    agreements that have no bank), scoring this fold's validation questions, both halves, with
+    and without their bank. ``bot`` is any assistant over all 28 agreements."""
+    docs = sorted(bot.documents)
+    inside = {d for d in docs if fold_of(d, docs) == fold}
+    folder, seconds = train(work / "index", pairs_of(bot, set(docs) - inside), config)
+    corpus = work / f"fold-{fold}-corpus"
+    if not corpus.exists():
+        corpus_farm(corpus, [p.name for p in CORPUS.iterdir() if p.stem in inside])
+    validation = question_sets()
+    questions = validation["tune half"] + validation["held half"]
+    sets = {"validation": [q for q in questions if q["doc"] in inside]}
+    tuned = open_bot(corpus, work / f"fold-{fold}-{folder.name}", str(folder))
+    return {"fold": fold, "agreements": sorted(inside), "train s": seconds, **scored(tuned, sets)}
+
+
 def run_leave_out(base_index: Path, config: dict) -> list[dict]:
-    """Per fold: train on the other folds' banks, score this fold's validation questions (both
-    halves) with and without their bank; the bundled model beside it."""
+    """Every fold (:func:`leave_out_fold`), the bundled model beside each."""
     base = open_bot(CORPUS, base_index)
     docs = sorted(base.documents)
     validation = question_sets()
     questions = validation["tune half"] + validation["held half"]
     rows = []
     for fold in range(FOLDS):
-        inside = {d for d in docs if fold_of(d, docs) == fold}
-        folder, seconds = train(base_index, pairs_of(base, set(docs) - inside), config)
-        corpus = (
-            corpus_farm(
-                base_index.parent / f"fold-{fold}-corpus",
-                [p.name for p in CORPUS.iterdir() if p.stem in inside],
-            )
-            if not (base_index.parent / f"fold-{fold}-corpus").exists()
-            else (base_index.parent / f"fold-{fold}-corpus")
-        )
-        sets = {"validation": [q for q in questions if q["doc"] in inside]}
-        tuned = open_bot(corpus, base_index.parent / f"fold-{fold}-{folder.name}", str(folder))
-        rows.append({"fold": fold, "model": "tuned", "train s": seconds, **scored(tuned, sets)})
+        row = leave_out_fold(base, fold, base_index.parent, config)
+        sets = {"validation": [q for q in questions if fold_of(q["doc"], docs) == fold]}
+        rows.append({**row, "model": "tuned"})
         rows.append({"fold": fold, "model": "bundled", **scored(base, sets)})
         print(table(rows[-2:], list(rows[-2])), flush=True)
     return rows
+
+
+def combined(rows: list[dict]) -> list[dict]:
+    """The leave-out over all folds: each fold's figures weighted by its questions."""
+    validation = question_sets()
+    questions = validation["tune half"] + validation["held half"]
+    docs = sorted(p.stem for p in CORPUS.iterdir() if p.suffix in (".docx", ".pdf"))
+    out = []
+    for model in ("tuned", "bundled"):
+        row = {"model": model}
+        for bank in ("bank", "no bank"):
+            for metric in ("R@1", "R@5", "MRR"):
+                total = weight = 0.0
+                for r in (r for r in rows if r["model"] == model):
+                    for group in ("canada", "others"):
+                        n = sum(
+                            fold_of(q["doc"], docs) == r["fold"]
+                            and (q["doc"] == "canada") == (group == "canada")
+                            for q in questions
+                        )
+                        key = f"{bank}: validation {group} {metric}"
+                        if key in r:
+                            total += r[key] * n
+                            weight += n
+                row[f"{bank} {metric}"] = round(total / weight, 3) if weight else None
+        row["questions"] = int(weight)
+        out.append(row)
+    return out
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -142,6 +181,8 @@ def main(argv: list[str] | None = None) -> None:
 
         config = json.loads(options.config) if options.config else asdict(OPTIONS)
         rows = run_leave_out(options.base_index, config)
+        started["combined"] = combined(rows)
+        print(table(started["combined"], list(started["combined"][0])))
         out = RESULTS / "leave_out.json"
     out.write_text(json.dumps({**started, "rows": rows, "load_after": load_average()}, indent=1))
     print(table(rows, list(rows[0])))

@@ -21,6 +21,7 @@ def test_defaults() -> None:
         query_precision="int8",
         bank="on",
         tune="on",
+        rerank="off",
         k=5,
         primary="canada",
         max_question_chars=1000,

@@ -782,3 +782,65 @@ def test_no_chat_event_answers_with_a_skip_or_an_update_of_the_reader(demo) -> N
     for outputs in (after_ask, after_restart):
         assert isinstance(outputs[where], str) and isinstance(outputs[where + 1], str)
     assert after_restart[where] == after_ask[where]  # the reader stays as it was
+
+
+def test_a_verdict_shows_each_part_checked_and_the_one_that_decided() -> None:
+    verdict = {
+        "verdict": "unsupported",
+        "decided_by": "who",
+        "checks": [
+            {"part": "who", "status": "contradicted", "claim": "Ukraine", "clause": "Canada"},
+            {"part": "how firmly", "status": "ok", "claim": "will", "clause": "will"},
+            {"part": "figures", "status": "not stated", "claim": "", "clause": ""},
+        ],
+    }
+
+    html = render.verdict_html(verdict)
+
+    assert html.startswith(
+        '<div class="cq-verdict cq-unsupported"><p class="cq-verdict-label">Not supported by the '
+        'agreement</p><p class="cq-decided-by">decided by: who</p><table class="cq-checks">'
+    )
+    assert (
+        '<tr class="cq-check-contradicted cq-decided"><th scope="row">who</th><td>Ukraine</td>'
+        "<td>Canada</td><td>contradicted</td></tr>"
+    ) in html
+    assert '<tr class="cq-check-ok"><th scope="row">how firmly</th>' in html
+    assert "<td>—</td><td>—</td><td>not stated</td>" in html
+    assert "every part matches" in render.verdict_html(
+        {"verdict": "supported", "decided_by": "all parts"}
+    )
+
+
+def test_a_swapped_engine_answers_the_next_question_of_an_open_conversation(
+    store: FeedbackStore,
+) -> None:
+    class OneTurn(FakeAssistant):
+        conversation = None  # the app falls back to one turn at a time, holding the engine
+
+    old, new = OneTurn(), OneTurn()
+    app = App(old, CLEAN_SETTINGS, store)
+    first = handlers.respond(app, None, "train")
+    app.swap(new)
+
+    second = handlers.respond(app, first.session, "train")
+
+    assert [c[1] for c in old.calls] == ["train"] and [c[1] for c in new.calls] == ["train"]
+    assert second.session is first.session and len(second.session.turns) == 2
+    assert app.assistant is new
+
+
+def test_the_status_says_while_the_domain_model_trains(app: App) -> None:
+    class Training:
+        note = "The domain model is training in the background (step 3 of 63)."
+
+    assert render.engine_note_html(app.note()) == ""
+    app.training = Training()
+
+    reply = handlers.respond(app, None, "train")
+
+    assert "Answered with 2 quotes. The domain model is training" in reply.status
+    assert render.engine_note_html(app.note()) == (
+        '<p class="cq-status cq-info" role="status">The domain model is training in the '
+        "background (step 3 of 63).</p>"
+    )

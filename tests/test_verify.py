@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
-from assistant.verify import Mismatch, check_figures, number_value, quantities
+from assistant.figures import Mismatch, check_figures, number_value, quantities
 
 # --- the normaliser ------------------------------------------------------------------------------
 
@@ -288,10 +288,9 @@ ALTERED = [
     ),
 ]
 
-# Claims the agreement does not make. (Known limit, in the README: an invented claim made of the
-# agreement's own words, "a joint Canada-Ukraine space agency", can still come out supported.)
+# Claims the agreement does not make: no clause makes the action ("what" decides).
 INVENTED = [
-    ("Canada will send combat troops to fight in Ukraine.", "partial"),
+    ("Canada will send combat troops to fight in Ukraine.", "unsupported"),
     ("What is the recipe for borscht?", "unsupported"),
     ("Canada guarantees Ukraine NATO membership by 2025.", "unsupported"),
 ]
@@ -386,6 +385,16 @@ def test_cli_verify_claims_file_prints_one_json_verdict_per_line(
         "mismatches",
         "coverage",
         "absent",
+        "checks",
+        "decided_by",
     }
+    assert [c["part"] for c in rows[1]["checks"]] == [
+        "who",
+        "how firmly",
+        "whether",
+        "what",
+        "figures",
+    ]
+    assert rows[1]["decided_by"] == "figures" and rows[0]["decided_by"] == "all parts"
     assert [r["line"] for r in rows] == [1, 2]
     assert rows[0]["passages"][0]["citation"] == "Canada-Ukraine Agreement, Part I, para. 3"

@@ -130,6 +130,35 @@ def train(
     return folder
 
 
+POINTER = "RERANK"
+
+
+def latest(index_dir: Path) -> Path | None:
+    """The reranker last trained for this index (``index/models/RERANK``), when complete."""
+    try:
+        folder = index_dir / "models" / (index_dir / "models" / POINTER).read_text().strip()
+    except OSError:
+        return None
+    return folder if (folder / "rerank.json").is_file() else None
+
+
+def train_for(index_dir: Path, base, snapshot, report: Callable[[str], None] = log.info) -> Path:
+    """Train (or reuse) the reranker on ``snapshot``'s bank pairs and record it for the index."""
+    import os
+
+    from assistant.search.domain import base_vectors
+    from assistant.search.tuning import bank_pairs
+
+    texts, asked = base_vectors(index_dir, base, snapshot)
+    pairs = bank_pairs(snapshot.passages, snapshot.bank, texts, asked)
+    report(f"Training the reranker on {min(len(pairs), RerankOptions().max_pairs)} bank pairs ...")
+    folder = train(index_dir, base.path(), base.fingerprint(), pairs, report=report)
+    tmp = index_dir / "models" / f".{POINTER}.{os.getpid()}"
+    tmp.write_text(folder.name)
+    os.replace(tmp, index_dir / "models" / POINTER)
+    return folder
+
+
 class Reranker:
     """Scores (question, passage) pairs with a trained cross-encoder (torch, loaded once)."""
 

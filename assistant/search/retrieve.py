@@ -67,6 +67,7 @@ class Fusion:
     near: float = 0.9  # a question this close to a bank question leads with its passage
     near_boost: float = 1.0
     lead_ins: str = "item after"  # a lead-in's best item: "item after" it, "item first", "alone"
+    lead_in_weight: float = 0.25  # a lead-in ranks at (1 - w) x its score + w x its best item's
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,11 @@ class Hit:
     dense: float  # best cosine similarity of the question with the passage's own views
     lexical: float  # BM25 score as a share of its ceiling for the question
     bank: float = -1.0  # best cosine with the passage's bank questions (-1: none, or bank off)
+
+    @property
+    def meaning(self) -> float:
+        """The best cosine of any view, the bank's included: how close in meaning."""
+        return max(self.dense, self.bank)
 
 
 def lexical_text(passage: Passage) -> str:
@@ -152,6 +158,9 @@ class _Field:
         self._rows = {d: np.array(r) for d, r in rows_by_doc.items()}
         self._of = {d: BM25([words[r] for r in rows]) for d, rows in rows_by_doc.items()}
 
+    def idf(self, term: str, doc: str | None = None) -> float:
+        return (self._of.get(doc) or self.all).idf(term)
+
     def shares(self, words: list[str], docs: list[str] | None) -> np.ndarray:
         """BM25 of every passage for ``words`` as a share of its ceiling (0 to 1); within one
         agreement by that agreement's own statistics."""
@@ -208,6 +217,13 @@ class Retriever:
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
+    def closeness(self, text: str, passages: list[Passage]) -> tuple[float, float]:
+        """The best cosine of ``text`` with any own view of ``passages``, and with any of their
+        bank questions (-1 without a bank)."""
+        signals = self.signals(text)
+        rows = [self.snapshot.rows[p.id] for p in passages]
+        return float(signals.own[rows].max()), float(signals.bank[rows].max())
+
     def lists(self, lead_in: Passage, item: Passage) -> bool:
         """Whether ``item`` is one of the items of the list that ``lead_in`` introduces."""
         rows = self._items.get(self.snapshot.rows.get(lead_in.id, -1), ())
@@ -226,9 +242,10 @@ class Retriever:
             return [self.primary]
         return [i.doc for i in infos]
 
-    def idf(self, term: str) -> float:
-        """How rare a (stemmed) word is across the passages; 0 for words they never use."""
-        return self._bm25.idf(term)
+    def idf(self, term: str, doc: str | None = None) -> float:
+        """How rare a (stemmed) word is across the passages (of ``doc`` alone when given: the
+        partner's own name says little inside its own agreement); 0 for words they never use."""
+        return self._text.idf(term, doc)
 
     def max_idf(self) -> float:
         return self._bm25.max_idf
@@ -304,13 +321,27 @@ class Retriever:
         signals = self.signals(question)
         lexical = self._lexical(signals, docs)
         fused = self._fused(signals, lexical, rows)
-        order = np.lexsort((rows, -fused))  # ties: document order
         scores = dict(zip(rows.tolist(), fused.tolist(), strict=True))
+        if self.fusion.lead_in_weight and self.fusion.lead_ins != "alone":
+            fused = self._as_their_items(rows, fused, scores)
+            scores = dict(zip(rows.tolist(), fused.tolist(), strict=True))
+        order = np.lexsort((rows, -fused))  # ties: document order
         ranked = [int(rows[i]) for i in order[: max(2 * k, self._reranked())]]
         if self.reranker is not None:
             ranked = self._rerank(question, ranked, scores)
         ranked = self._with_items(ranked, scores)[:k]
         return [self._hit(row, scores[row], signals, lexical) for row in ranked]
+
+    def _as_their_items(self, rows: np.ndarray, fused: np.ndarray, scores: dict) -> np.ndarray:
+        """Lead-ins scored partly by their best item: a list's introduction answers only as
+        well as what it introduces."""
+        w = self.fusion.lead_in_weight
+        out = fused.copy()
+        for i, row in enumerate(rows.tolist()):
+            items = [scores[j] for j in self._items.get(row, ()) if j in scores]
+            if items:
+                out[i] = (1 - w) * fused[i] + w * max(items)
+        return out
 
     def _reranked(self) -> int:
         return self.reranker.options.candidates if self.reranker is not None else 0

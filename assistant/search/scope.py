@@ -116,8 +116,35 @@ def named_documents(question: str, infos: list[DocumentInfo]) -> list[str]:
 
 
 def _names(question: str, name: str) -> bool:
+    return bool(_name_pattern(name).search(question))
+
+
+def _name_pattern(name: str) -> re.Pattern:
     flags = 0 if (name.isupper() and len(name) <= 4) else re.IGNORECASE
-    return bool(re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])", question, flags))
+    return re.compile(rf"(?<![\w.]){re.escape(name)}(?:['’]s)?(?![\w])", flags)
+
+
+PLACEHOLDER = "the partner"  # what a named partner becomes: the sentence stays a sentence
+
+
+def without_partners(question: str, infos: list[DocumentInfo]) -> str:
+    """The question with the partners it names taken out: what it asks, once the names have
+    said where to look ("What is the population of Ljubljana?" -> "What is the population of
+    the partner?"). Judging whether the agreements address a question goes by this.
+
+    >>> info = DocumentInfo("italy", "Agreement", ("Italy",), "en", None, None)
+    >>> without_partners("How often has Italy won the World Cup in Rome?", [info])
+    'How often has the partner won the World Cup in the partner?'
+    """
+    out = question
+    for info in infos:
+        row = BY_DOC.get(info.doc)
+        own = set(AGREEMENT_NAMES.get(info.doc, ()))  # "the CUSSP" is the topic, not a partner
+        names = {*partner_names(info), *(row.capitals if row else ())} - own
+        names = sorted(names, key=len, reverse=True)
+        for name in names:
+            out = _name_pattern(name).sub(PLACEHOLDER, out)
+    return " ".join(out.split())
 
 
 def _names_capital(question: str, city: str) -> bool:

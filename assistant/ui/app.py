@@ -59,6 +59,9 @@ CSS = """
 .cq-supported .cq-verdict-label { color: #15803d; }
 .cq-partial .cq-verdict-label { color: #b45309; }
 .cq-unsupported .cq-verdict-label { color: #b91c1c; }
+.cq-checks { border-collapse: collapse; margin: .4em 0; font-size: .92em; }
+.cq-checks th, .cq-checks td { border: 1px solid #d4d4d8; padding: .2em .45em; text-align: left; }
+.cq-checks .cq-decided { font-weight: 700; background: #fef3c7; }
 @media (max-width: 480px) {
   .cq-table { font-size: .85em; }
   .cq-examples button { flex: 1 1 100%; }
@@ -194,11 +197,11 @@ def _chat_tab(app: App, demo: gr.Blocks, session: gr.State) -> None:
                 buttons=[],
                 placeholder="Answers appear here, quoted from the agreements.",
             )
-            status = gr.HTML(
-                lambda: render.notice_html(app.ready_notice()),  # at each page load
-                elem_id="cq-status",
-                js_on_load=None,
-            )
+            status = gr.HTML(render.notice_html("Ready."), elem_id="cq-status", js_on_load=None)
+            # At each page load: whether the domain model is still training in the background
+            # (its own element, so the load never races the status line of a first question).
+            engine = gr.HTML("", elem_id="cq-engine", js_on_load=None)
+            demo.load(lambda: render.engine_note_html(app.note()), outputs=engine, **PRIVATE)
             scope = _scope_choices(app, "Agreement to search")
             with gr.Row():
                 question = _question_box(

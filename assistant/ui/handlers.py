@@ -154,9 +154,6 @@ class App:
         training in the background), else ''."""
         return getattr(self.training, "note", "") or ""
 
-    def ready_notice(self) -> str:
-        return " ".join(filter(None, ("Ready.", self.note())))
-
     @property
     def documents(self) -> Mapping[str, Any]:
         return self.assistant.documents

@@ -204,13 +204,55 @@ VERDICTS = {
 }
 
 
+def engine_note_html(note: str) -> str:
+    """What the engine is doing that changes answers (the domain model training), or ''."""
+    return notice_html(note, "info") if note else ""
+
+
+# How each part's check reads in the table under a verdict.
+CHECK_STATUS = {
+    "ok": "matches",
+    "contradicted": "contradicted",
+    "overstated": "overstated",
+    "not found": "not found",
+    "not stated": "not stated",
+}
+
+
+def checks_html(checks: Iterable[Mapping], decided_by: str) -> str:
+    """The parts of a claim checked (who, how firmly, whether, what, figures): what the claim
+    says, what the clause says, the outcome; the deciding part marked."""
+    rows = []
+    for check in checks:
+        decided = " cq-decided" if check["part"] == decided_by else ""
+        rows.append(
+            f'<tr class="cq-check-{esc(check["status"].replace(" ", "-"))}{decided}">'
+            f'<th scope="row">{esc(check["part"])}</th><td>{esc(check["claim"]) or "—"}</td>'
+            f"<td>{esc(check['clause']) or '—'}</td>"
+            f"<td>{esc(CHECK_STATUS.get(check['status'], check['status']))}</td></tr>"
+        )
+    return (
+        '<table class="cq-checks"><thead><tr><th scope="col">Part</th>'
+        '<th scope="col">The claim says</th><th scope="col">The clause says</th>'
+        '<th scope="col">Outcome</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
 def verdict_html(verdict: Mapping) -> str:
-    """The verdict, the mismatches named, then the evidence quotes."""
+    """The verdict and the part that decided it, the parts checked (a small table), the
+    mismatches named, then the evidence quotes."""
     kind = verdict["verdict"]
     parts = [
         f'<div class="cq-verdict cq-{esc(kind)}">',
         f'<p class="cq-verdict-label">{esc(VERDICTS.get(kind, kind))}</p>',
     ]
+    decided_by = verdict.get("decided_by", "")
+    if decided_by:
+        why = "every part matches" if decided_by == "all parts" else f"decided by: {decided_by}"
+        parts.append(f'<p class="cq-decided-by">{esc(why)}</p>')
+    if verdict.get("checks"):
+        parts.append(checks_html(verdict["checks"], decided_by))
     if verdict.get("mismatches"):
         parts.append('<ul class="cq-mismatches">')
         parts.extend(
