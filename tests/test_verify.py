@@ -398,3 +398,77 @@ def test_cli_verify_claims_file_prints_one_json_verdict_per_line(
     assert rows[1]["decided_by"] == "figures" and rows[0]["decided_by"] == "all parts"
     assert [r["line"] for r in rows] == [1, 2]
     assert rows[0]["passages"][0]["citation"] == "Canada-Ukraine Agreement, Part I, para. 3"
+
+
+# --- the validation claims (bench/claims): each part of a claim checked ---------------------------
+
+CLAIMS_RESULT = Path(__file__).resolve().parents[1] / "bench" / "results" / "claims.json"
+CLAIM_FILES_SHA256 = {
+    "validation.jsonl": "ae5c60db204e4ec87cdc95a939cf884ef98c1541e656f2d7b69457909b5cd3e1",
+    "held2.jsonl": "c4103133eb314ee5170f155aa9b90dbee394a901abb3f99b5ee13a7e2d810202",
+}
+
+
+def test_the_claim_sets_are_unchanged() -> None:
+    import hashlib
+
+    folder = CLAIMS_RESULT.parents[1] / "claims"
+    for name, digest in CLAIM_FILES_SHA256.items():
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest, name
+
+
+@pytest.mark.model
+@pytest.mark.corpus
+@pytest.mark.parametrize("set_name", ["tune half", "second held set"])
+def test_claims_hold_their_reported_figures(real_bot, set_name: str) -> None:
+    from bench.claims import halves, score
+
+    reported = json.loads(CLAIMS_RESULT.read_text())[set_name]
+    figures, seen = score(real_bot, halves()[set_name])
+
+    one = 1 / 12  # one claim of a half's 24 true ones counts 1/24; allow two
+    assert figures["true supported"] >= reported["true supported"] - one, figures
+    assert figures["false not supported"] >= reported["false not supported"] - one, figures
+    assert all(r["decided_by"] for r in seen)  # every verdict names the part that decided it
+
+
+@pytest.mark.model
+@pytest.mark.corpus
+@pytest.mark.parametrize(
+    ("claim", "part"),
+    [
+        (
+            "Ukraine will provide $3.02B in macroeconomic and military support to Canada in 2024.",
+            "who",
+        ),
+        (
+            "Canada will not provide $3.02B in macroeconomic and military support in 2024.",
+            "whether",
+        ),
+        ("Canada will send combat troops to defend Ukraine's borders.", "what"),
+        (
+            "Canada will provide $5 billion in macroeconomic and military support in 2024.",
+            "figures",
+        ),
+    ],
+)
+def test_each_kind_of_false_claim_is_refused_by_its_part(real_bot, claim: str, part: str) -> None:
+    verdict = real_bot.verify(claim)
+
+    assert (verdict.verdict, verdict.decided_by) == ("unsupported", part)
+    decided = next(c for c in verdict.checks if c.part == part)
+    assert decided.status in ("contradicted", "not found")
+
+
+@pytest.mark.model
+@pytest.mark.corpus
+def test_a_claim_firmer_than_its_clause_is_partly_supported_quoting_the_clauses_word(
+    real_bot,
+) -> None:
+    verdict = real_bot.verify(
+        "The Participants will conclude a General Security of Information Agreement."
+    )
+    firmly = next(c for c in verdict.checks if c.part == "how firmly")
+
+    assert (verdict.verdict, verdict.decided_by) == ("partial", "how firmly")
+    assert (firmly.status, firmly.claim, firmly.clause) == ("overstated", "will", "will seek to")
